@@ -1,0 +1,47 @@
+"""Making a new world: the primordial objects in Python, then the core world filed in from
+the ``.uvm`` sources in ``uvm/stdlib`` (in name order)."""
+from __future__ import annotations
+
+from importlib import resources
+
+from uvm.runtime import send
+from uvm.runtime.compiler import check_inline_guards, compile_program
+from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
+from uvm.syntax import parse
+
+# Bump when the core world changes in a way old images need upgrading for.
+CORE_VERSION = 1
+
+
+def stdlib_sources() -> list[tuple[str, str]]:
+    """(file name, text) of each core-world source, in filing-in order."""
+    files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm"))
+    return [(f"stdlib/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+
+
+def primordial_lobby() -> UvmObject:
+    """The lobby and the few objects no UVM code can make without them."""
+    lobby, globals_, default_behavior = UvmObject(), UvmObject(), UvmObject()
+    traits, mixins = UvmObject(), UvmObject()
+    for name, value, kind in (("lobby", lobby, CONSTANT), ("traits", traits, CONSTANT),
+                              ("mixins", mixins, CONSTANT),
+                              ("globals", globals_, CONSTANT | PARENT),
+                              ("defaultBehavior", default_behavior, CONSTANT | PARENT)):
+        lobby._slots[name] = value
+        lobby._kinds[name] = kind
+    for name, value in (("nil", None), ("true", True), ("false", False)):
+        globals_._slots[name] = value
+        globals_._kinds[name] = CONSTANT
+    return lobby
+
+
+def build_world() -> UvmObject:
+    """A fresh lobby with the whole core world in it (the caller commits)."""
+    lobby = primordial_lobby()
+    send.activate(None)
+    for i, (name, text) in enumerate(stdlib_sources()):
+        compile_program(parse(text, name), core=True)(lobby)
+        if i == 0:  # the first file makes the traits the runtime needs
+            send.activate(send.World(lobby))
+    check_inline_guards()
+    return lobby

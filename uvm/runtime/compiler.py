@@ -1,0 +1,696 @@
+"""Compile UVM syntax trees to Python functions -- compile, don't walk.
+
+Each UVM method (and each top-level program) becomes one Python function; locals and
+arguments become Python locals, blocks become nested functions (closures), so a send costs
+close to a Python call. The generated code is three-address style: every send is one line,
+and each line is mapped back to the UVM span it came from (``errors.CodeInfo``), which is
+how backtraces show UVM locations.
+
+Speed comes from three things, each guarded so semantics never change:
+* call-site caches (``send.Site``) for host-value receivers: a type check, then a call;
+* host arithmetic and comparisons on two ints inlined (guard: both ints, and ``ARITH`` --
+  true while the core world's integer methods are the ones in effect);
+* ``ifTrue:False:``, ``whileTrue:``, ``to:Do:``, ``timesRepeat:``, ``and:``/``or:`` with
+  literal blocks inlined as Python control flow (guards: the receiver's type and the
+  ``BOOLS``/``BLOCKS``/``LOOPS`` flags), falling back to a real send otherwise.
+"""
+from __future__ import annotations
+
+import itertools
+import textwrap
+
+from uvm.runtime import send as send_mod
+from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
+from uvm.runtime.objects import (ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject)
+from uvm.syntax import ast as A
+
+# Selectors compiled inline, by the flag that guards them and the trait they live in.
+INLINE_GROUPS = {
+    "ARITH": ("integer", ("+", "-", "*", "<", ">", "<=", ">=", "=", "!=")),
+    "BOOLS": ("boolean", ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:")),
+    "BLOCKS": ("block", ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat",
+                         "value", "value:", "value:With:", "value:With:With:",
+                         "value:With:With:With:")),
+    "LOOPS": ("integer", ("to:Do:", "to:By:Do:", "timesRepeat:")),
+}
+_INLINED = {sel: flag for flag, (_, sels) in INLINE_GROUPS.items() for sel in sels}
+_ARITH_OPS = {"+": "+", "-": "-", "*": "*", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
+              "=": "==", "!=": "!="}
+
+
+def _nlr(home: Home, value):
+    if not home.alive:
+        raise UvmError("non-local return from a method that has already returned")
+    raise NonLocalReturn(home, value)
+
+
+def _not_boolean(value, selector):
+    raise UvmError(f"{selector} needs a boolean condition, got {send_mod.send(value, 'printString')}")
+
+
+def _new_object(layout: tuple, values: tuple) -> UvmObject:
+    """A fresh object from a literal: no cache can know it yet, so no invalidation."""
+    obj = UvmObject()
+    slots, kinds = obj._slots, obj._kinds
+    annotations = None
+    for (name, kind, ann), value in zip(layout, values):
+        slots[name] = value
+        kinds[name] = kind
+        if ann:
+            annotations = annotations or {}
+            annotations[name] = ann
+    if annotations:
+        obj._annotations = annotations
+    return obj
+
+
+# The globals every generated function runs with.
+G: dict = {
+    "__builtins__": {"type": type, "int": int, "range": range, "True": True},
+    "_miss": send_mod.site_miss, "_resend": send_mod.resend, "_nlr": _nlr,
+    "_not_boolean": _not_boolean, "_new_object": _new_object,
+    "Block": Block, "Home": Home, "NonLocalReturn": NonLocalReturn,
+    "ARITH": True, "BOOLS": True, "BLOCKS": True, "LOOPS": True,
+}
+
+
+def check_inline_guards(selectors=None) -> None:
+    """Re-decide each inlining flag: inlining stays on only while lookup of its selectors in
+    the core trait still finds the core world's own methods."""
+    world = send_mod.world
+    if world is None:
+        return
+    for flag, (trait_name, sels) in INLINE_GROUPS.items():
+        if selectors is not None and not any(s in sels for s in selectors):
+            continue
+        trait = world.traits._slots.get(trait_name)
+        ok = trait is not None
+        for sel in sels if ok else ():
+            found = send_mod.lookup(trait, sel)
+            value = found and found[0]._slots[found[1]]
+            if not (type(value) is Method and value.core):
+                ok = False
+                break
+        G[flag] = ok
+
+
+send_mod._inline_check = check_inline_guards
+
+_unit_ids = itertools.count(1)
+
+
+class CompileError(UvmError):
+    """Something the syntax allows but the compiler cannot give a meaning to."""
+
+
+# --- scopes ----------------------------------------------------------------------------------
+
+class Var:
+    __slots__ = ("py", "assignable", "fn")
+
+    def __init__(self, py: str, assignable: bool, fn: "Fn"):
+        self.py, self.assignable, self.fn = py, assignable, fn
+
+
+class Scope:
+    def __init__(self, parent: "Scope | None", fn: "Fn"):
+        self.parent, self.fn, self.vars = parent, fn, {}
+
+    def find(self, name: str) -> Var | None:
+        s = self
+        while s is not None:
+            v = s.vars.get(name)
+            if v is not None:
+                return v
+            s = s.parent
+        return None
+
+
+class Fn:
+    """One Python function being generated: its lines (indent, text, span)."""
+
+    def __init__(self, name: str, params: list[str], home: "Fn | None"):
+        self.name = name
+        self.params = params
+        self.home = home or self        # the method activation ^ returns from
+        self.lines: list[tuple[int, str, A.Span | None]] = []
+        self.indent = 1
+        self.nonlocals: set[str] = set()
+        self.needs_home = False          # some block inside returns non-locally
+
+
+# --- the compiler ----------------------------------------------------------------------------
+
+class Compiler:
+    def __init__(self, unit_name: str, core: bool, source: str, method: Method | None = None):
+        self.unit_name = unit_name
+        self.source = source  # the text the spans index into (methods keep their slices)
+        self.core = core
+        self.method = method
+        self.consts: list = []
+        self.counter = itertools.count()
+        self.inline = 0  # > 0 while compiling fallback code, where nothing is inlined
+        self.span: A.Span | None = None
+
+    # -- helpers
+    def const(self, value) -> str:
+        for i, v in enumerate(self.consts):
+            if v is value:
+                return f"K{i}"
+        self.consts.append(value)
+        return f"K{len(self.consts) - 1}"
+
+    def tmp(self) -> str:
+        return f"t{next(self.counter)}"
+
+    def emit(self, fn: Fn, text: str, span: A.Span | None = None) -> None:
+        fn.lines.append((fn.indent, text, span or self.span))
+
+    def declare(self, scope: Scope, name: str, assignable: bool) -> Var:
+        var = Var(f"v_{name}_{next(self.counter)}", assignable, scope.fn)
+        scope.vars[name] = var
+        return var
+
+    def use(self, fn: Fn, var: Var, assigning: bool) -> str:
+        if assigning and var.fn is not fn:
+            fn.nonlocals.add(var.py)
+        return var.py
+
+    # -- entry points
+    def function(self, fn: Fn, scope: Scope, slots, code, result_self: bool) -> None:
+        """Body of a method, block or program: locals, statements, the return value."""
+        self.init_locals(fn, scope, slots)
+        value = self.statements(fn, scope, code)
+        if value is None:
+            value = "self" if result_self else "None"
+        self.emit(fn, f"return {value}")
+
+    def init_locals(self, fn: Fn, scope: Scope, slots) -> None:
+        for slot in slots:
+            if slot.kind is A.SlotKind.ARGUMENT:
+                continue
+            self.span = slot.span
+            if slot.is_method:
+                raise CompileError(f"{slot.span}: a method slot cannot be a local of a method or block")
+            value = self.expr(fn, scope, slot.value) if slot.value is not None else "None"
+            var = self.declare(scope, slot.name, slot.kind is A.SlotKind.ASSIGNABLE)
+            self.emit(fn, f"{var.py} = {value}", slot.span)
+
+    def statements(self, fn: Fn, scope: Scope, code) -> str | None:
+        value = None
+        for stmt in code:
+            if isinstance(stmt, A.Return):
+                self.ret(fn, scope, stmt)
+                return "None"  # unreachable in Python, keeps a value for the caller
+            value = self.expr(fn, scope, stmt)
+        return value
+
+    def ret(self, fn: Fn, scope: Scope, stmt: A.Return) -> None:
+        value = self.expr(fn, scope, stmt.value)
+        self.span = stmt.span
+        if fn.home is fn:
+            self.emit(fn, f"return {value}")
+        else:
+            fn.home.needs_home = True
+            self.emit(fn, f"_nlr(_home, {value})")
+
+    # -- expressions: each returns a simple Python expression (a name or a literal)
+    def expr(self, fn: Fn, scope: Scope, node) -> str:
+        self.span = node.span
+        if isinstance(node, A.Integer):
+            return repr(node.value)
+        if isinstance(node, A.Float):
+            return repr(node.value) if node.value == node.value and abs(node.value) != float("inf") else self.const(node.value)
+        if isinstance(node, A.String):
+            return repr(node.value)
+        if isinstance(node, A.Self):
+            return "self"
+        if isinstance(node, A.Send):
+            return self.send(fn, scope, node)
+        if isinstance(node, A.Block):
+            return self.block(fn, scope, node)
+        if isinstance(node, A.ObjectLiteral):
+            if node.code is not None:
+                return self.inline_code(fn, scope, node.slots, node.code)
+            return self.data_object(fn, scope, node)
+        if isinstance(node, A.PythonMethod):
+            raise CompileError(f"{node.span}: a Python method literal must be the value of a constant slot")
+        raise CompileError(f"{node.span}: cannot compile {type(node).__name__}")
+
+    def inline_code(self, fn: Fn, scope: Scope, slots, code) -> str:
+        """A code literal in expression position runs at once; its slots are fresh locals."""
+        inner = Scope(scope, fn)
+        self.init_locals(fn, inner, slots)
+        value = self.statements(fn, inner, code)
+        return "self" if value is None else value
+
+    def data_object(self, fn: Fn, scope: Scope, node: A.ObjectLiteral) -> str:
+        layout, values = [], []
+        for slot in node.slots:
+            self.span = slot.span
+            if slot.kind is A.SlotKind.ARGUMENT:
+                raise CompileError(f"{slot.span}: an object without code cannot have arguments")
+            kind = CONSTANT if slot.kind is A.SlotKind.CONSTANT else ASSIGNABLE
+            if slot.is_parent:
+                kind |= PARENT
+            layout.append((slot.name, kind, slot.annotations))
+            values.append(self.slot_value(fn, scope, slot))
+        t = self.tmp()
+        self.span = node.span
+        vals = "".join(v + ", " for v in values)
+        self.emit(fn, f"{t} = _new_object({self.const(tuple(layout))}, ({vals}))")
+        if node.annotation is not None:
+            self.emit(fn, f"{t}._annotation = {node.annotation!r}")
+        return t
+
+    def slot_value(self, fn: Fn, scope: Scope, slot: A.Slot) -> str:
+        value = slot.value
+        if value is None:
+            return "None"
+        if isinstance(value, A.PythonMethod):
+            return self.const(Method(slot.name, "python", value.source, file=value.span.file,
+                                     line=value.span.line, col=value.span.col, core=self.core))
+        if slot.is_method:
+            return self.const(method_from_literal(slot.name, value, self.source, self.core))
+        return self.expr(fn, scope, value)
+
+    def block(self, fn: Fn, scope: Scope, node: A.Block) -> str:
+        name = f"b{next(self.counter)}"
+        inner_fn = Fn(name, [], fn.home)
+        inner = Scope(scope, inner_fn)
+        for slot in node.slots:
+            if slot.kind is A.SlotKind.ARGUMENT:
+                inner_fn.params.append(self.declare(inner, slot.name, False).py)
+        self.function(inner_fn, inner, node.slots, node.code, result_self=False)
+        self.span = node.span
+        self.emit(fn, f"def {name}({', '.join(inner_fn.params)}):", node.span)
+        if inner_fn.nonlocals:
+            fn.lines.append((fn.indent + 1, f"nonlocal {', '.join(sorted(inner_fn.nonlocals))}", node.span))
+        base = fn.indent
+        for indent, text, span in inner_fn.lines:
+            fn.lines.append((base + indent, text, span))
+        t = self.tmp()
+        self.emit(fn, f"{t} = Block({name}, {len(inner_fn.params)}, {self.const(node.span)})", node.span)
+        return t
+
+    # -- sends
+    def send(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        sel, span = node.selector, node.span
+        if node.resend is not None:
+            args = [self.expr(fn, scope, a) for a in node.args]
+            self.span = span
+            if self.method is None:
+                raise CompileError(f"{span}: resend outside a method")
+            parent = None if node.resend == "resend" else node.resend
+            t = self.tmp()
+            extra = "".join(", " + a for a in args)
+            self.emit(fn, f"{t} = _resend(self, {self.const(self.method)}, {sel!r}, {parent!r}{extra})")
+            return t
+        if node.receiver is None:
+            var = self.local_for(scope, sel, node)
+            if var is not None:
+                if sel.endswith(":"):
+                    value = self.expr(fn, scope, node.args[0])
+                    self.emit(fn, f"{self.use(fn, var, True)} = {value}", span)
+                    return "self"
+                return self.use(fn, var, False)
+        if not self.inline and sel in _INLINED and node.receiver is not None:
+            inlined = self.try_inline(fn, scope, node)
+            if inlined is not None:
+                return inlined
+        rcv = "self" if node.receiver is None else self.expr(fn, scope, node.receiver)
+        args = [self.expr(fn, scope, a) for a in node.args]
+        self.span = span
+        return self.plain_send(fn, rcv, sel, args)
+
+    def local_for(self, scope: Scope, sel: str, node: A.Send) -> Var | None:
+        if sel.endswith(":"):
+            if sel.count(":") == 1 and len(node.args) == 1:
+                var = scope.find(sel[:-1])
+                if var is not None and var.assignable:
+                    return var
+            return None
+        return scope.find(sel) if not node.args else None
+
+    def plain_send(self, fn: Fn, rcv: str, sel: str, args: list[str]) -> str:
+        t = self.tmp()
+        extra = "".join(", " + a for a in args)
+        if sel.startswith("_"):
+            from uvm.runtime.primitives import PRIMITIVES
+            prim = PRIMITIVES.get(sel)
+            if prim is None:
+                self.emit(fn, f"{t} = {self.const(_unknown_primitive(sel))}({rcv}{extra})")
+            else:
+                self.emit(fn, f"{t} = {self.const(prim)}({rcv}{extra})")
+            return t
+        site = self.const(send_mod.new_site(sel))
+        self.emit(fn, f"{t} = ({site}.target if type({rcv}) is {site}.type else _miss({site}, {rcv}))({rcv}{extra})")
+        return t
+
+    # -- inlining
+    def try_inline(self, fn: Fn, scope: Scope, node: A.Send) -> str | None:
+        sel = node.selector
+        if sel in _ARITH_OPS:
+            return self.inline_arith(fn, scope, node)
+        if sel.startswith("value"):
+            return self.inline_value(fn, scope, node)
+        if not _inlinable_shape(node):
+            return None
+        if sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat"):
+            return self.inline_while(fn, scope, node)
+        if sel in ("to:Do:", "to:By:Do:", "timesRepeat:"):
+            return self.inline_loop(fn, scope, node)
+        return self.inline_if(fn, scope, node)
+
+    def inline_arith(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        a = self.expr(fn, scope, node.receiver)
+        b = self.expr(fn, scope, node.args[0])
+        self.span = node.span
+        site = self.const(send_mod.new_site(node.selector))
+        t = self.tmp()
+        op = _ARITH_OPS[node.selector]
+        self.emit(fn, f"{t} = {a} {op} {b} if type({a}) is int and type({b}) is int and ARITH "
+                      f"else ({site}.target if type({a}) is {site}.type else _miss({site}, {a}))({a}, {b})")
+        return t
+
+    def inline_value(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        rcv = self.expr(fn, scope, node.receiver)
+        args = [self.expr(fn, scope, a) for a in node.args]
+        self.span = node.span
+        site = self.const(send_mod.new_site(node.selector))
+        t = self.tmp()
+        joined = ", ".join(args)
+        extra = "".join(", " + a for a in args)
+        self.emit(fn, f"{t} = {rcv}.fn({joined}) if type({rcv}) is Block and {rcv}.arity == {len(args)} and BLOCKS "
+                      f"else ({site}.target if type({rcv}) is {site}.type else _miss({site}, {rcv}))({rcv}{extra})")
+        return t
+
+    def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None) -> None:
+        inner = Scope(scope, fn)
+        params = [s for s in block.slots if s.kind is A.SlotKind.ARGUMENT]
+        for slot, value in zip(params, args):
+            var = self.declare(inner, slot.name, False)
+            self.emit(fn, f"{var.py} = {value}", slot.span)
+        self.init_locals(fn, inner, block.slots)
+        value = self.statements(fn, inner, block.code)
+        if result is not None:
+            self.emit(fn, f"{result} = {value if value is not None else 'None'}")
+
+    def fallback(self, fn: Fn, scope: Scope, node: A.Send, rcv: str | None, result: str) -> None:
+        """The real send, for when a guard fails; compiled without inlining."""
+        self.inline += 1
+        try:
+            r = rcv if rcv is not None else self.expr(fn, scope, node.receiver)
+            args = [self.expr(fn, scope, a) for a in node.args]
+            self.span = node.span
+            t = self.plain_send(fn, r, node.selector, args)
+            self.emit(fn, f"{result} = {t}")
+        finally:
+            self.inline -= 1
+
+    def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        sel = node.selector
+        cond = self.expr(fn, scope, node.receiver)
+        self.span = node.span
+        r = self.tmp()
+        args = node.args
+        if sel == "ifTrue:":
+            branches = {"True": args[0], "False": None}
+        elif sel == "ifFalse:":
+            branches = {"True": None, "False": args[0]}
+        elif sel == "ifTrue:False:":
+            branches = {"True": args[0], "False": args[1]}
+        elif sel == "ifFalse:True:":
+            branches = {"True": args[1], "False": args[0]}
+        elif sel == "and:":
+            branches = {"True": args[0], "False": "False"}
+        else:  # or:
+            branches = {"True": "True", "False": args[0]}
+        first = True
+        for value, body in branches.items():
+            self.emit(fn, f"{'if' if first else 'elif'} {cond} is {value} and BOOLS:", node.span)
+            first = False
+            fn.indent += 1
+            if isinstance(body, A.Block):
+                self.inline_body(fn, scope, body, [], r)
+            else:
+                self.emit(fn, f"{r} = {body if body is not None else 'None'}", node.span)
+            fn.indent -= 1
+        self.emit(fn, "else:", node.span)
+        fn.indent += 1
+        self.fallback(fn, scope, node, cond, r)
+        fn.indent -= 1
+        return r
+
+    def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        sel = node.selector
+        r = self.tmp()
+        self.emit(fn, "if BLOCKS:", node.span)
+        fn.indent += 1
+        self.emit(fn, "while True:", node.span)
+        fn.indent += 1
+        if sel == "repeat":
+            self.inline_body(fn, scope, node.receiver, [], None)
+        else:
+            c = self.tmp()
+            self.inline_body(fn, scope, node.receiver, [], c)
+            want = "True" if sel.startswith("whileTrue") else "False"
+            other = "False" if want == "True" else "True"
+            self.span = node.span
+            self.emit(fn, f"if {c} is not {want}:")
+            fn.indent += 1
+            self.emit(fn, f"if {c} is {other}: break")
+            self.emit(fn, f"_not_boolean({c}, {sel!r})")
+            fn.indent -= 1
+            if node.args:
+                self.inline_body(fn, scope, node.args[0], [], None)
+        fn.indent -= 1
+        self.emit(fn, f"{r} = None", node.span)
+        fn.indent -= 1
+        self.emit(fn, "else:", node.span)
+        fn.indent += 1
+        self.inline += 1
+        try:
+            rcv = self.expr(fn, scope, node.receiver)
+        finally:
+            self.inline -= 1
+        self.fallback(fn, scope, node, rcv, r)
+        fn.indent -= 1
+        return r
+
+    def inline_loop(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        sel = node.selector
+        start = self.expr(fn, scope, node.receiver)
+        bounds = [self.expr(fn, scope, a) for a in node.args[:-1]]
+        self.span = node.span
+        r = self.tmp()
+        i = self.tmp()
+        if sel == "timesRepeat:":
+            guard, loop = f"type({start}) is int", f"for {i} in range({start}):"
+            args = []
+        else:
+            end = bounds[0]
+            step = node.args[1].value if sel == "to:By:Do:" else 1
+            stop = f"{end} + 1" if step > 0 else f"{end} - 1"
+            guard = f"type({start}) is int and type({end}) is int"
+            loop = f"for {i} in range({start}, {stop}, {step}):" if step != 1 else f"for {i} in range({start}, {stop}):"
+            args = [i]
+        self.emit(fn, f"if {guard} and LOOPS:")
+        fn.indent += 1
+        self.emit(fn, loop)
+        fn.indent += 1
+        self.inline_body(fn, scope, node.args[-1], args, None)
+        self.emit(fn, "pass")
+        fn.indent -= 1
+        self.emit(fn, f"{r} = {start}", node.span)
+        fn.indent -= 1
+        self.emit(fn, "else:", node.span)
+        fn.indent += 1
+        self.inline += 1
+        try:
+            args = bounds + [self.expr(fn, scope, node.args[-1])]
+        finally:
+            self.inline -= 1
+        self.span = node.span
+        t = self.plain_send(fn, start, sel, args)
+        self.emit(fn, f"{r} = {t}")
+        fn.indent -= 1
+        return r
+
+    # -- assembling Python source
+    def assemble(self, fn: Fn, scope_params: list[str]) -> tuple[str, list]:
+        """The source of a factory ``_make(K0, K1, ...)`` returning the function, and the
+        span of each line."""
+        out: list[str] = []
+        spans: list = [None, None]  # line numbers are 1-based; line 1 is the factory
+        consts = ", ".join(f"K{i}" for i in range(len(self.consts)))
+        out.append(f"def _make({consts}):")
+        out.append(f"  def {fn.name}({', '.join(scope_params)}):")
+        spans.append(None)
+        body = fn.lines
+        if fn.needs_home:
+            head = [(1, "_home = Home()", None), (1, "try:", None)]
+            tail = [(1, "except NonLocalReturn as _e:", None),
+                    (2, "if _e.home is _home: return _e.value", None),
+                    (2, "raise", None),
+                    (1, "finally:", None),
+                    (2, "_home.alive = False", None)]
+            body = head + [(i + 1, t, s) for i, t, s in body] + tail
+        for indent, text, span in body:
+            out.append("  " + "  " * indent + text)
+            spans.append(span)
+        out.append(f"  return {fn.name}")
+        spans.append(None)
+        return "\n".join(out) + "\n", spans
+
+    def build(self, fn: Fn, params: list[str]):
+        source, spans = self.assemble(fn, params)
+        filename = f"<uvm:{next(_unit_ids)}:{self.unit_name}>"
+        # a line without a span of its own reports the nearest span above it
+        last = None
+        for i, s in enumerate(spans):
+            if s is None:
+                spans[i] = last
+            else:
+                last = s
+        register_code(filename, CodeInfo(self.unit_name, self.core, tuple(spans)))
+        namespace: dict = {}
+        exec(compile(source, filename, "exec"), G, namespace)
+        return namespace["_make"](*self.consts)
+
+
+def _arity(block: A.Block) -> int:
+    return sum(1 for s in block.slots if s.kind is A.SlotKind.ARGUMENT)
+
+
+def _inlinable_shape(node: A.Send) -> bool:
+    """Is this a control-structure send whose literal blocks can become Python control flow?
+    Inlining shares a block's variables across iterations, so it also requires that no
+    real closure inside those blocks could capture them."""
+    sel = node.selector
+    if node.receiver is None or not node.args and sel not in ("whileTrue", "whileFalse", "repeat"):
+        return False
+    if sel in ("to:Do:", "to:By:Do:", "timesRepeat:"):
+        body = node.args[-1]
+        if not isinstance(body, A.Block):
+            return False
+        blocks = [body]
+        ok = _arity(body) == (0 if sel == "timesRepeat:" else 1)
+        if sel == "to:By:Do:":
+            ok = ok and isinstance(node.args[1], A.Integer) and node.args[1].value != 0
+    elif not all(isinstance(a, A.Block) for a in node.args):
+        return False
+    elif sel in ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:"):
+        blocks = list(node.args)
+        ok = not any(_arity(b) for b in blocks)
+    elif sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat"):
+        blocks = list(node.args)
+        ok = isinstance(node.receiver, A.Block) and not _arity(node.receiver) \
+            and not any(_arity(b) for b in blocks)
+        if ok:
+            blocks.append(node.receiver)
+    else:
+        return False
+    return ok and not any(_contains_block(b.code) or _contains_block(
+        [s.value for s in b.slots if s.value is not None]) for b in blocks)
+
+
+def _contains_block(nodes) -> bool:
+    """Does a block literal that will stay a real closure occur in these statements?"""
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Block):
+            return True
+        if isinstance(n, A.Return):
+            stack.append(n.value)
+        elif isinstance(n, A.Send):
+            if n.selector in _INLINED and _inlinable_shape(n):
+                for part in (n.receiver, *n.args):
+                    if isinstance(part, A.Block):
+                        stack.extend(part.code)
+                        stack.extend(s.value for s in part.slots if s.value is not None)
+                    else:
+                        stack.append(part)
+                continue
+            if n.receiver is not None:
+                stack.append(n.receiver)
+            stack.extend(n.args)
+        elif isinstance(n, A.ObjectLiteral):
+            if n.code is not None:
+                stack.extend(n.code)
+            stack.extend(s.value for s in n.slots if s.value is not None and not s.is_method)
+    return False
+
+
+def _unknown_primitive(selector: str):
+    def fail(receiver, *args):
+        raise UvmError(f"unknown primitive {selector}")
+    return fail
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+def method_from_literal(selector: str, literal: A.ObjectLiteral, source: str, core: bool) -> Method:
+    """A Method for a method slot; keeps the literal's own text so it can be recompiled."""
+    args = [s.name for s in literal.slots if s.kind is A.SlotKind.ARGUMENT]
+    span = literal.span
+    text = source[span.start:span.end] if source else ""
+    method = Method(selector, "uvm", text, args, span.file, span.line, span.col, core=core)
+    method._fn = None
+    _pending_ast[id(method)] = (method, literal, source)
+    return method
+
+
+# Literals compiled in this process keep their tree until first use (saves a re-parse).
+_pending_ast: dict[int, tuple[Method, A.ObjectLiteral, str]] = {}
+
+
+def _literal_of(method: Method) -> tuple[A.ObjectLiteral, str]:
+    """The method's literal and the text its spans index into."""
+    pending = _pending_ast.pop(id(method), None)
+    if pending is not None and pending[0] is method:
+        return pending[1], pending[2]
+    from uvm.syntax import parse
+    padded = "\n" * (method.line - 1) + " " * (method.col - 1) + method.source
+    program = parse(padded, method.file)
+    literal = program.statements[0]
+    if not isinstance(literal, A.ObjectLiteral) or literal.code is None:
+        raise UvmError(f"method {method.selector}: stored source is not a method literal")
+    have = [s.name for s in literal.slots if s.kind is A.SlotKind.ARGUMENT]
+    if not have and method.arg_names:
+        extra = tuple(A.Slot(literal.span, n, A.SlotKind.ARGUMENT) for n in method.arg_names)
+        literal = A.ObjectLiteral(literal.span, extra + literal.slots, literal.code, literal.annotation)
+    return literal, padded
+
+
+def compile_method(method: Method):
+    """The Python function for a method: (self, *args) -> value."""
+    if method.language == "python":
+        from uvm.runtime.pymethods import compile_python_method
+        return compile_python_method(method)
+    literal, source = _literal_of(method)
+    c = Compiler(method.selector, method.core, source, method)
+    fn = Fn(_py_name(method.selector), [], None)
+    scope = Scope(None, fn)
+    params = ["self"]
+    for slot in literal.slots:
+        if slot.kind is A.SlotKind.ARGUMENT:
+            params.append(c.declare(scope, slot.name, False).py)
+    fn.params = params
+    c.function(fn, scope, literal.slots, literal.code, result_self=True)
+    return c.build(fn, params)
+
+
+def compile_program(program: A.Program, core: bool = False):
+    """A function (self) -> value running the program's statements with ``self`` = lobby."""
+    c = Compiler("<top level>", core, program.source)
+    fn = Fn("top_level", ["self"], None)
+    scope = Scope(None, fn)
+    c.function(fn, scope, (), program.statements, result_self=False)
+    return c.build(fn, ["self"])
+
+
+def _py_name(selector: str) -> str:
+    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in selector.replace(":", "_"))
+    return "m_" + name

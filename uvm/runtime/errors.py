@@ -1,0 +1,123 @@
+"""Errors raised by UVM programs, non-local return, and UVM-level backtraces.
+
+Compiled UVM code runs as ordinary Python functions whose code objects carry a pseudo file
+name registered here with a table from generated line to UVM source span. A backtrace is
+read off a Python traceback by keeping only those frames and mapping each line back, so
+users see ``file:line:col`` of their UVM source and never the implementation's frames.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UvmError(Exception):
+    """An error in a UVM program: ``error:``, a failed primitive, doesNotUnderstand, ...
+
+    ``frames`` (innermost first) is filled in by ``attach_backtrace`` when the error
+    leaves UVM code, so the message can say where it happened."""
+
+    def __init__(self, message: str, selector: str | None = None, receiver=None):
+        super().__init__(message)
+        self.message = message
+        self.selector = selector
+        self.receiver = receiver
+        self.frames: list[Frame] = []
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return (UvmError, (self.message,))
+
+
+class NonLocalReturn(BaseException):
+    """``^ value`` inside a block: unwinds to the method the block was written in.
+    A BaseException so that ``onError:`` handlers (which catch Exception) let it pass."""
+
+    __slots__ = ("home", "value")
+
+    def __init__(self, home, value):
+        self.home = home
+        self.value = value
+
+
+class Home:
+    """One activation of a method whose blocks contain ``^``: the target of their
+    non-local returns, marked dead when the method returns."""
+
+    __slots__ = ("alive",)
+
+    def __init__(self):
+        self.alive = True
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a compiled code unit is, for backtraces: its name, whether it belongs to the
+    core world, and the UVM span of each generated line (index = line number)."""
+    name: str
+    core: bool
+    spans: tuple
+
+
+_code_info: dict[str, CodeInfo] = {}
+
+
+def register_code(filename: str, info: CodeInfo) -> None:
+    _code_info[filename] = info
+
+
+@dataclass(frozen=True)
+class Frame:
+    name: str
+    file: str
+    line: int
+    col: int
+    core: bool
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def uvm_frames(tb) -> list[Frame]:
+    """The UVM frames of a Python traceback, innermost first."""
+    frames = []
+    while tb is not None:
+        info = _code_info.get(tb.tb_frame.f_code.co_filename)
+        if info is not None:
+            lineno = tb.tb_lineno
+            span = info.spans[lineno] if 0 <= lineno < len(info.spans) else None
+            if span is not None:
+                frames.append(Frame(info.name, span.file, span.line, span.col, info.core))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames
+
+
+def as_uvm_error(exc: BaseException) -> UvmError:
+    """Turn any exception that escaped UVM code into a UvmError with a backtrace."""
+    if isinstance(exc, UvmError):
+        err = exc
+    elif isinstance(exc, RecursionError):
+        err = UvmError("stack overflow: the program recursed too deeply")
+    elif isinstance(exc, ZeroDivisionError):
+        err = UvmError("division by zero")
+    elif isinstance(exc, MemoryError):
+        err = UvmError("out of memory")
+    else:
+        err = UvmError(f"{type(exc).__name__}: {exc}")
+    if not err.frames:
+        err.frames = uvm_frames(exc.__traceback__)
+    return err
+
+
+def format_error(err: UvmError) -> str:
+    """``Error: message``, the innermost user location, then the UVM backtrace."""
+    lines = [f"Error: {err.message}"]
+    frames = err.frames
+    user = [f for f in frames if not f.core]
+    if user:
+        lines[0] += f"\n  at {user[0].location()}"
+    for f in frames:
+        lines.append(f"    {f.name} ({f.location()})")
+    return "\n".join(lines)

@@ -1,0 +1,319 @@
+"""Lookup and send: how a message finds its slot, and the caches that make that cheap.
+
+Lookup is Self's: the receiver's own slots, then its parents in slot order, depth first,
+first match wins, each object visited once. Host values (ints, strings, lists, blocks...)
+start the lookup at their trait. A lookup result is turned into a *target*, a Python
+callable ``target(receiver, *args)``, and cached:
+
+* per map (``Map.targets``) for UvmObjects -- objects with one map behave alike;
+* per host type (``_type_targets``) for host values;
+* per call site (a ``Site`` in the generated code) for host values, so ``n fib`` on an int
+  costs one type check and a call.
+
+A slot change invalidates exactly the selectors it can affect (the slot's name and its
+assignment selector); a parent change, an abort, or switching images empties everything.
+"""
+from __future__ import annotations
+
+import weakref
+
+from uvm.runtime.errors import UvmError
+from uvm.runtime.objects import (ASSIGNABLE, PARENT, Block, Collector, Method, UvmDict,
+                                 UvmList, UvmObject, all_maps, map_of)
+
+
+class World:
+    """The objects the runtime needs to know by role: the lobby, defaultBehavior and the
+    trait of each kind of host value. Built by the image from its lobby."""
+
+    def __init__(self, lobby: UvmObject):
+        self.lobby = lobby
+        self.refresh()
+
+    def refresh(self) -> None:
+        lobby = self.lobby
+        traits = lobby._slots["traits"]
+        t = traits._slots
+        self.default_behavior = lobby._slots["defaultBehavior"]
+        self.traits = traits
+        self.trait_by_type = {
+            int: t["integer"], float: t["float"], str: t["string"], bool: t["boolean"],
+            type(None): t["nil"], Block: t["block"], UvmList: t["list"],
+            UvmDict: t["dictionary"], Collector: t["collector"], UvmError: t["error"],
+        }
+        self.foreign_trait = t["python"]
+
+
+world: World | None = None
+_type_targets: dict[type, dict] = {}
+
+
+def activate(new_world: World | None) -> None:
+    """Make ``new_world`` the one sends resolve in (one image per process at a time)."""
+    global world
+    world = new_world
+    invalidate_all()
+
+
+def trait_of(value) -> UvmObject:
+    """Where lookup starts for a value that is not a UvmObject."""
+    t = world.trait_by_type.get(type(value))
+    return t if t is not None else world.foreign_trait
+
+
+# --- call-site caches ----------------------------------------------------------------------
+
+class Site:
+    """One send in compiled code: its selector and the last host type it saw."""
+
+    __slots__ = ("type", "target", "selector", "__weakref__")
+
+    def __init__(self, selector: str):
+        self.type = None
+        self.target = None
+        self.selector = selector
+
+
+_sites: dict[str, "weakref.WeakSet[Site]"] = {}
+
+
+def new_site(selector: str) -> Site:
+    site = Site(selector)
+    _sites.setdefault(selector, weakref.WeakSet()).add(site)
+    return site
+
+
+def site_miss(site: Site, receiver):
+    """The slow path of a call site: find the target, remember it for host types."""
+    if isinstance(receiver, UvmObject):
+        return object_target(receiver, site.selector)
+    target = host_target(receiver, site.selector)
+    site.type = type(receiver)
+    site.target = target
+    return target
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+def object_target(obj: UvmObject, selector: str):
+    m = map_of(obj)
+    target = m.targets.get(selector)
+    if target is None:
+        target = m.targets[selector] = resolve(obj, selector, True)
+    return target
+
+
+def host_target(value, selector: str):
+    cache = _type_targets.get(type(value))
+    if cache is None:
+        cache = _type_targets[type(value)] = {}
+    target = cache.get(selector)
+    if target is None:
+        target = cache[selector] = resolve(trait_of(value), selector, False)
+    return target
+
+
+def target_for(receiver, selector: str):
+    if isinstance(receiver, UvmObject):
+        return object_target(receiver, selector)
+    return host_target(receiver, selector)
+
+
+def send(receiver, selector: str, *args):
+    """Send a message from Python (primitives, the embedding API)."""
+    return target_for(receiver, selector)(receiver, *args)
+
+
+def _assignment_name(selector: str) -> str | None:
+    if selector.endswith(":") and selector.count(":") == 1 and not selector.startswith("_"):
+        return selector[:-1]
+    return None
+
+
+def _search(obj, selector: str, aname: str | None, seen: set, skip_self: bool = False):
+    """Depth-first lookup. Returns (holder, slot name, is_assignment) or None."""
+    if not isinstance(obj, UvmObject):
+        obj = trait_of(obj)
+    if id(obj) in seen:
+        return None
+    seen.add(id(obj))
+    if not skip_self:
+        kinds = obj._kinds
+        if selector in kinds:
+            return obj, selector, False
+        if aname is not None and kinds.get(aname, 0) & ASSIGNABLE:
+            return obj, aname, True
+    slots = obj._slots
+    for p in map_of(obj).parents:
+        found = _search(slots[p], selector, aname, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def lookup(start, selector: str):
+    """(holder, slot name, is_assignment) for ``selector`` starting at ``start``, or None."""
+    return _search(start, selector, _assignment_name(selector), set())
+
+
+def resolve(start, selector: str, start_is_receiver: bool):
+    found = lookup(start, selector)
+    if found is None:
+        return _dnu_target(selector)
+    holder, name, is_assign = found
+    return _make_target(holder, name, is_assign, start_is_receiver and holder is start)
+
+
+def _make_target(holder: UvmObject, name: str, is_assign: bool, own: bool):
+    if is_assign:
+        return _own_setter(name) if own else _holder_setter(holder, name)
+    kind = holder._kinds[name]
+    if kind & ASSIGNABLE:
+        return _own_getter(name) if own else _holder_getter(holder, name)
+    value = holder._slots[name]
+    if type(value) is Method:
+        return method_function(value)
+    return lambda self, *args, _v=value: _v
+
+
+def _own_getter(name):
+    def get(self):
+        return self._slots[name]
+    return get
+
+
+def _holder_getter(holder, name):
+    def get(self):
+        return holder._slots[name]
+    return get
+
+
+def _own_setter(name):
+    def set_(self, value):
+        self.set_slot(name, value)
+        return self
+    return set_
+
+
+def _holder_setter(holder, name):
+    def set_(self, value):
+        holder.set_slot(name, value)
+        return self
+    return set_
+
+
+def method_function(method: Method):
+    """The compiled Python function of a method (compiled on first use)."""
+    fn = method._fn
+    if fn is None:
+        from uvm.runtime.compiler import compile_method
+        fn = method._fn = compile_method(method)
+    return fn
+
+
+# --- doesNotUnderstand -------------------------------------------------------------------------
+
+class Message:
+    """The reified failed send handed to ``doesNotUnderstand:``."""
+
+    __slots__ = ("receiver", "selector", "arguments")
+
+    def __init__(self, receiver, selector: str, arguments: tuple):
+        self.receiver = receiver
+        self.selector = selector
+        self.arguments = arguments
+
+
+def _dnu_target(selector: str):
+    def not_understood(self, *args):
+        start = self if isinstance(self, UvmObject) else trait_of(self)
+        found = lookup(start, "doesNotUnderstand:")
+        if found is None:
+            found = lookup(world.default_behavior, "doesNotUnderstand:")
+        holder, name, is_assign = found
+        handler = _make_target(holder, name, is_assign, holder is self)
+        return handler(self, Message(self, selector, args))
+    return not_understood
+
+
+# --- resend ------------------------------------------------------------------------------------
+
+def _holder_of(start, method: Method, seen: set):
+    if not isinstance(start, UvmObject):
+        start = trait_of(start)
+    if id(start) in seen:
+        return None
+    seen.add(id(start))
+    if any(v is method for v in start._slots.values()):
+        return start
+    for p in map_of(start).parents:
+        h = _holder_of(start._slots[p], method, seen)
+        if h is not None:
+            return h
+    return None
+
+
+def resend(receiver, method: Method, selector: str, parent: str | None, *args):
+    """``resend.sel`` (parent None) or the directed ``p.sel`` from inside ``method``."""
+    holder = _holder_of(receiver, method, set())
+    if holder is None:
+        raise UvmError(f"resend of {selector}: cannot find the method's holder")
+    aname = _assignment_name(selector)
+    if parent is None:
+        found = _search(holder, selector, aname, set(), skip_self=True)
+    else:
+        if not (holder._kinds.get(parent, 0) & PARENT):
+            raise UvmError(f"directed resend: {parent!r} is not a parent slot")
+        found = _search(holder._slots[parent], selector, aname, {id(holder)})
+    if found is None:
+        return _dnu_target(selector)(receiver, *args)
+    h, name, is_assign = found
+    return _make_target(h, name, is_assign, False)(receiver, *args)
+
+
+# --- the Python face of objects ------------------------------------------------------------------
+
+def python_attribute(obj: UvmObject, name: str):
+    """``obj.x`` reads slot x (or sends unary x); ``obj.at_Put_`` is a keyword sender."""
+    if not name.endswith("_"):
+        return send(obj, name)
+    selector = name.replace("_", ":")
+    if lookup(obj, selector) is None and name.count("_") > 1:
+        last = name[:-1] + ":"
+        if lookup(obj, last) is not None:
+            selector = last
+    return lambda *args: send(obj, selector, *args)
+
+
+# --- invalidation ----------------------------------------------------------------------------
+
+_inline_check = None  # set by the compiler: re-checks its inlining guards
+
+
+def invalidate(name: str) -> None:
+    """A slot called ``name`` appeared, vanished or changed its constant value."""
+    is_identifier = name[:1].isalpha() or name[:1] == "_"
+    selectors = (name, name + ":") if is_identifier and not name.endswith(":") else (name,)
+    for m in all_maps():
+        for s in selectors:
+            m.targets.pop(s, None)
+    for cache in _type_targets.values():
+        for s in selectors:
+            cache.pop(s, None)
+    for s in selectors:
+        for site in _sites.get(s, ()):
+            site.type = None
+    if _inline_check is not None:
+        _inline_check(selectors)
+
+
+def invalidate_all() -> None:
+    """Forget every cached lookup (parent changes, aborts, another image)."""
+    for m in all_maps():
+        m.targets.clear()
+    _type_targets.clear()
+    for group in _sites.values():
+        for site in group:
+            site.type = None
+    if _inline_check is not None:
+        _inline_check(None)
