@@ -85,13 +85,16 @@ class Image:
         program = parse(source, filename)
         if send.world is not self.world:
             self._activate()
+        send.forget_objects()  # the last transaction's end may have reloaded objects
         self.tm.begin()
         try:
             value = compile_program(program)(self.lobby)
             self.tm.get().note(f"{filename}: {source[:200]}")
             self.tm.commit()
+            send.forget_objects()
         except BaseException as exc:
             self.tm.abort()
+            send.forget_objects()
             self.world.refresh()
             send.invalidate_all()
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -109,12 +112,14 @@ class Image:
 
     def print_string(self, value) -> str:
         """A value's printString, evaluated read-only (the result is not committed)."""
+        send.forget_objects()
         try:
             text = send.send(value, "printString")
         except Exception as exc:  # noqa: BLE001
             raise as_uvm_error(exc) from None
         finally:
             self.tm.abort()
+            send.forget_objects()
         return text if isinstance(text, str) else str(text)
 
     # --- life cycle ----------------------------------------------------------------------------

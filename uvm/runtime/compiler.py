@@ -8,20 +8,29 @@ how backtraces show UVM locations.
 
 Speed comes from three things, each guarded so semantics never change:
 * call-site caches (``send.Site``) for host-value receivers: a type check, then a call;
-* host arithmetic and comparisons on two ints inlined (guard: both ints, and ``ARITH`` --
-  true while the core world's integer methods are the ones in effect);
+* host arithmetic and comparisons on two ints, and ``,`` on two strings, inlined behind a
+  type guard;
 * ``ifTrue:False:``, ``whileTrue:``, ``to:Do:``, ``timesRepeat:``, ``and:``/``or:`` with
-  literal blocks inlined as Python control flow (guards: the receiver's type and the
-  ``BOOLS``/``BLOCKS``/``LOOPS`` flags), falling back to a real send otherwise.
+  literal blocks inlined as Python control flow behind a guard on the receiver's type,
+  falling back to a real send otherwise;
+* a call site that keeps reading or writing one object's data slot goes straight to the
+  slot dictionary (``Site.dobj``).
+
+Inlining is decided at compile time, per group of selectors, and stays on only while the
+core world's own methods for them are in effect (``INLINE_ON``); when a program redefines
+one (say ``+`` on integers), every compiled method is dropped and recompiled on next use.
+Names that never change (``self``, arguments) reach blocks as default arguments rather
+than closure cells, which keeps them fast locals in the method.
 """
 from __future__ import annotations
 
 import itertools
-import textwrap
+import re
+import weakref
 
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
-from uvm.runtime.objects import (ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject)
+from uvm.runtime.objects import ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject
 from uvm.syntax import ast as A
 
 # Selectors compiled inline, by the flag that guards them and the trait they live in.
@@ -32,7 +41,9 @@ INLINE_GROUPS = {
                          "value", "value:", "value:With:", "value:With:With:",
                          "value:With:With:With:")),
     "LOOPS": ("integer", ("to:Do:", "to:By:Do:", "timesRepeat:")),
+    "STRINGS": ("string", (",",)),
 }
+INLINE_ON = {flag: True for flag in INLINE_GROUPS}
 _INLINED = {sel: flag for flag, (_, sels) in INLINE_GROUPS.items() for sel in sels}
 _ARITH_OPS = {"+": "+", "-": "-", "*": "*", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
               "=": "==", "!=": "!="}
@@ -64,13 +75,16 @@ def _new_object(layout: tuple, values: tuple) -> UvmObject:
     return obj
 
 
+class _Box:
+    """Holds the variables a fallback's blocks share with their method (see fallback)."""
+
+
 # The globals every generated function runs with.
 G: dict = {
-    "__builtins__": {"type": type, "int": int, "range": range, "True": True},
+    "__builtins__": {"type": type, "int": int, "str": str, "range": range},
     "_miss": send_mod.site_miss, "_resend": send_mod.resend, "_nlr": _nlr,
     "_not_boolean": _not_boolean, "_new_object": _new_object,
-    "Block": Block, "Home": Home, "NonLocalReturn": NonLocalReturn,
-    "ARITH": True, "BOOLS": True, "BLOCKS": True, "LOOPS": True,
+    "Block": Block, "Home": Home, "NonLocalReturn": NonLocalReturn, "_Box": _Box,
 }
 
 
@@ -80,6 +94,7 @@ def check_inline_guards(selectors=None) -> None:
     world = send_mod.world
     if world is None:
         return
+    before = dict(INLINE_ON)
     for flag, (trait_name, sels) in INLINE_GROUPS.items():
         if selectors is not None and not any(s in sels for s in selectors):
             continue
@@ -91,7 +106,14 @@ def check_inline_guards(selectors=None) -> None:
             if not (type(value) is Method and value.core):
                 ok = False
                 break
-        G[flag] = ok
+        INLINE_ON[flag] = ok
+    if INLINE_ON != before:
+        for method in list(compiled_methods):
+            method._fn = None
+        send_mod.invalidate_all()
+
+
+compiled_methods: "weakref.WeakSet[Method]" = weakref.WeakSet()
 
 
 send_mod._inline_check = check_inline_guards
@@ -137,6 +159,29 @@ class Fn:
         self.indent = 1
         self.nonlocals: set[str] = set()
         self.needs_home = False          # some block inside returns non-locally
+        self.fixed: set[str] = {"self"} | set(params)  # names never reassigned here
+        self.type_uses: dict[str, int] = {}
+
+    def type_of(self, name: str) -> str:
+        """``type(name)``; for a name never reassigned, a marker that ``finish`` turns
+        into one ``type()`` call at entry when the name is tested more than once."""
+        if name in self.fixed:
+            self.type_uses[name] = self.type_uses.get(name, 0) + 1
+            return f"\x00{name}\x00"
+        return f"type({name})"
+
+    def finish(self) -> None:
+        """Resolve the type markers (see ``type_of``)."""
+        cached = {n for n, uses in self.type_uses.items() if uses > 1}
+        lines = []
+        for indent, text, span in self.lines:
+            if "\x00" in text:
+                parts = text.split("\x00")
+                for i in range(1, len(parts), 2):
+                    parts[i] = f"T_{parts[i]}" if parts[i] in cached else f"type({parts[i]})"
+                text = "".join(parts)
+            lines.append((indent, text, span))
+        self.lines = [(1, f"T_{n} = type({n})", None) for n in sorted(cached)] + lines
 
 
 # --- the compiler ----------------------------------------------------------------------------
@@ -150,6 +195,7 @@ class Compiler:
         self.consts: list = []
         self.counter = itertools.count()
         self.inline = 0  # > 0 while compiling fallback code, where nothing is inlined
+        self.box = None  # (fn, box name, [boxed names]) while compiling a fallback
         self.span: A.Span | None = None
 
     # -- helpers
@@ -172,6 +218,13 @@ class Compiler:
         return var
 
     def use(self, fn: Fn, var: Var, assigning: bool) -> str:
+        """The Python expression for a variable as seen from ``fn`` (see ``fallback`` for
+        boxed variables)."""
+        box = self.box
+        if box is not None and var.fn is box[0] and fn is not var.fn and var.py not in var.fn.fixed:
+            if var.py not in box[2]:
+                box[2].append(var.py)
+            return f"{box[1]}.{var.py}"
         if assigning and var.fn is not fn:
             fn.nonlocals.add(var.py)
         return var.py
@@ -281,9 +334,16 @@ class Compiler:
         for slot in node.slots:
             if slot.kind is A.SlotKind.ARGUMENT:
                 inner_fn.params.append(self.declare(inner, slot.name, False).py)
+        outer_fixed = fn.fixed | {"_home"}
+        inner_fn.fixed |= set(inner_fn.params) | outer_fixed
         self.function(inner_fn, inner, node.slots, node.code, result_self=False)
+        inner_fn.finish()
+        body = "\n".join(text for _, text, _ in inner_fn.lines)
+        captured = sorted(n for n in outer_fixed - set(inner_fn.params)
+                          if re.search(rf"(?<![\w]){re.escape(n)}(?![\w])", body))
+        params = inner_fn.params + [f"{n}={n}" for n in captured]
         self.span = node.span
-        self.emit(fn, f"def {name}({', '.join(inner_fn.params)}):", node.span)
+        self.emit(fn, f"def {name}({', '.join(params)}):", node.span)
         if inner_fn.nonlocals:
             fn.lines.append((fn.indent + 1, f"nonlocal {', '.join(sorted(inner_fn.nonlocals))}", node.span))
         base = fn.indent
@@ -310,18 +370,64 @@ class Compiler:
             var = self.local_for(scope, sel, node)
             if var is not None:
                 if sel.endswith(":"):
-                    value = self.expr(fn, scope, node.args[0])
-                    self.emit(fn, f"{self.use(fn, var, True)} = {value}", span)
+                    if not self.update_local(fn, scope, var, node.args[0]):
+                        value = self.expr(fn, scope, node.args[0])
+                        self.emit(fn, f"{self.use(fn, var, True)} = {value}", span)
                     return "self"
                 return self.use(fn, var, False)
-        if not self.inline and sel in _INLINED and node.receiver is not None:
+        if not self.inline and sel in _INLINED and node.receiver is not None \
+                and INLINE_ON[_INLINED[sel]]:
             inlined = self.try_inline(fn, scope, node)
             if inlined is not None:
                 return inlined
         rcv = "self" if node.receiver is None else self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = span
+        if not sel.startswith("_") and not _is_literal(rcv):
+            if not args:
+                return self.slot_read(fn, rcv, sel)
+            if len(args) == 1 and sel.endswith(":") and sel.count(":") == 1:
+                return self.slot_write(fn, rcv, sel, args[0])
         return self.plain_send(fn, rcv, sel, args)
+
+    def slot_read(self, fn: Fn, rcv: str, sel: str) -> str:
+        """A unary send that may turn out to read a data slot (see ``Site.dobj``)."""
+        t = self.tmp()
+        site = self.const(send_mod.new_site(sel))
+        self.emit(fn, f"{t} = {site}.slots[{site}.key] if {rcv} is {site}.dobj "
+                      f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
+        return t
+
+    def slot_write(self, fn: Fn, rcv: str, sel: str, value: str) -> str:
+        """A one-part keyword send that may turn out to assign a data slot."""
+        t = self.tmp()
+        site = self.const(send_mod.new_site(sel))
+        self.emit(fn, f"if {rcv} is {site}.dobj:")
+        self.emit(fn, f"  {site}.slots[{site}.key] = {value}; {t} = {rcv}")
+        self.emit(fn, "else:")
+        self.emit(fn, f"  {t} = {self.site_call(fn, sel, rcv, site)}({rcv}, {value})")
+        return t
+
+    def update_local(self, fn: Fn, scope: Scope, var: Var, value: A.Node) -> bool:
+        """``x: x + y`` (or ``x: x , y``) on a local, compiled as ``x += y`` behind the guard:
+        Python then appends to a string in place instead of copying it."""
+        if self.inline or not isinstance(value, A.Send) or value.selector not in ("+", "-", "*", ",") \
+                or not INLINE_ON[_INLINED[value.selector]]:
+            return False
+        rcv = value.receiver
+        if not (isinstance(rcv, A.Send) and rcv.receiver is None and not rcv.args
+                and rcv.resend is None and scope.find(rcv.selector) is var):
+            return False
+        b = self.expr(fn, scope, value.args[0])
+        self.span = value.span
+        py = self.use(fn, var, True)
+        if value.selector == ",":
+            guard = f"type({py}) is str and {fn.type_of(b)} is str"
+        else:
+            guard = self.int_guard(fn, (py, b))
+        self.emit(fn, f"if {guard}: {py} {value.selector.replace(',', '+')}= {b}")
+        self.emit(fn, f"else: {py} = {self.site_call(fn, value.selector, py)}({py}, {b})")
+        return True
 
     def local_for(self, scope: Scope, sel: str, node: A.Send) -> Var | None:
         if sel.endswith(":"):
@@ -343,15 +449,27 @@ class Compiler:
             else:
                 self.emit(fn, f"{t} = {self.const(prim)}({rcv}{extra})")
             return t
-        site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"{t} = ({site}.target if type({rcv}) is {site}.type else _miss({site}, {rcv}))({rcv}{extra})")
+        self.emit(fn, f"{t} = {self.site_call(fn, sel, rcv)}({rcv}{extra})")
         return t
+
+    def site_call(self, fn: Fn, sel: str, rcv: str, site: str | None = None) -> str:
+        """The target for ``rcv`` at a (new) call site: cache hit, or the slow path."""
+        site = site or self.const(send_mod.new_site(sel))
+        same_object = "" if _is_literal(rcv) else f" or {rcv} is {site}.obj"
+        return f"({site}.target if {fn.type_of(rcv)} is {site}.type{same_object} else _miss({site}, {rcv}))"
+
+    def int_guard(self, fn: Fn, names) -> str:
+        """A guard that every name is an int (int literals need no test)."""
+        tests = [f"{fn.type_of(n)} is int" for n in names if not _is_int_literal(n)]
+        return " and ".join(tests) or "True"
 
     # -- inlining
     def try_inline(self, fn: Fn, scope: Scope, node: A.Send) -> str | None:
         sel = node.selector
         if sel in _ARITH_OPS:
             return self.inline_arith(fn, scope, node)
+        if sel == ",":
+            return self.inline_concat(fn, scope, node)
         if sel.startswith("value"):
             return self.inline_value(fn, scope, node)
         if not _inlinable_shape(node):
@@ -366,23 +484,30 @@ class Compiler:
         a = self.expr(fn, scope, node.receiver)
         b = self.expr(fn, scope, node.args[0])
         self.span = node.span
-        site = self.const(send_mod.new_site(node.selector))
         t = self.tmp()
         op = _ARITH_OPS[node.selector]
-        self.emit(fn, f"{t} = {a} {op} {b} if type({a}) is int and type({b}) is int and ARITH "
-                      f"else ({site}.target if type({a}) is {site}.type else _miss({site}, {a}))({a}, {b})")
+        self.emit(fn, f"{t} = {a} {op} {b} if {self.int_guard(fn, (a, b))} "
+                      f"else {self.site_call(fn, node.selector, a)}({a}, {b})")
+        return t
+
+    def inline_concat(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        a = self.expr(fn, scope, node.receiver)
+        b = self.expr(fn, scope, node.args[0])
+        self.span = node.span
+        t = self.tmp()
+        self.emit(fn, f"{t} = {a} + {b} if {fn.type_of(a)} is str and {fn.type_of(b)} is str "
+                      f"else {self.site_call(fn, ',', a)}({a}, {b})")
         return t
 
     def inline_value(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         rcv = self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = node.span
-        site = self.const(send_mod.new_site(node.selector))
         t = self.tmp()
         joined = ", ".join(args)
         extra = "".join(", " + a for a in args)
-        self.emit(fn, f"{t} = {rcv}.fn({joined}) if type({rcv}) is Block and {rcv}.arity == {len(args)} and BLOCKS "
-                      f"else ({site}.target if type({rcv}) is {site}.type else _miss({site}, {rcv}))({rcv}{extra})")
+        self.emit(fn, f"{t} = {rcv}.fn({joined}) if {fn.type_of(rcv)} is Block and {rcv}.arity == {len(args)} "
+                      f"else {self.site_call(fn, node.selector, rcv)}({rcv}{extra})")
         return t
 
     def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None) -> None:
@@ -396,17 +521,35 @@ class Compiler:
         if result is not None:
             self.emit(fn, f"{result} = {value if value is not None else 'None'}")
 
-    def fallback(self, fn: Fn, scope: Scope, node: A.Send, rcv: str | None, result: str) -> None:
-        """The real send, for when a guard fails; compiled without inlining."""
+    def fallback(self, fn: Fn, scope: Scope, node: A.Send, result: str, rcv: str | None,
+                 done_args: tuple = ()) -> None:
+        """The real send, for when a guard fails; compiled without inlining.
+
+        Its blocks must be real closures, yet a variable they capture would become a
+        closure cell in ``fn`` and slow down the inlined path too. So the variables they
+        share with ``fn`` travel in a box for the duration of the send and are copied back
+        after it (``fn`` itself does not run while the send does)."""
+        box = f"_bx{next(self.counter)}"
+        mark, indent, span = len(fn.lines), fn.indent, node.span
+        outer_box, self.box = self.box, (fn, box, [])
+        fn.fixed.add(box)
         self.inline += 1
         try:
             r = rcv if rcv is not None else self.expr(fn, scope, node.receiver)
-            args = [self.expr(fn, scope, a) for a in node.args]
-            self.span = node.span
+            args = list(done_args) + [self.expr(fn, scope, a) for a in node.args[len(done_args):]]
+            self.span = span
             t = self.plain_send(fn, r, node.selector, args)
-            self.emit(fn, f"{result} = {t}")
         finally:
             self.inline -= 1
+            boxed = self.box[2]
+            self.box = outer_box
+            fn.fixed.discard(box)
+        if boxed:
+            fn.lines[mark:mark] = [(indent, f"{box} = _Box()", span)] + [
+                (indent, f"{box}.{v} = {v}", span) for v in boxed]
+            for v in boxed:
+                self.emit(fn, f"{v} = {box}.{v}", span)
+        self.emit(fn, f"{result} = {t}", span)
 
     def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
@@ -428,7 +571,7 @@ class Compiler:
             branches = {"True": "True", "False": args[0]}
         first = True
         for value, body in branches.items():
-            self.emit(fn, f"{'if' if first else 'elif'} {cond} is {value} and BOOLS:", node.span)
+            self.emit(fn, f"{'if' if first else 'elif'} {cond} is {value}:", node.span)
             first = False
             fn.indent += 1
             if isinstance(body, A.Block):
@@ -438,15 +581,13 @@ class Compiler:
             fn.indent -= 1
         self.emit(fn, "else:", node.span)
         fn.indent += 1
-        self.fallback(fn, scope, node, cond, r)
+        self.fallback(fn, scope, node, r, cond)
         fn.indent -= 1
         return r
 
     def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
         r = self.tmp()
-        self.emit(fn, "if BLOCKS:", node.span)
-        fn.indent += 1
         self.emit(fn, "while True:", node.span)
         fn.indent += 1
         if sel == "repeat":
@@ -466,16 +607,6 @@ class Compiler:
                 self.inline_body(fn, scope, node.args[0], [], None)
         fn.indent -= 1
         self.emit(fn, f"{r} = None", node.span)
-        fn.indent -= 1
-        self.emit(fn, "else:", node.span)
-        fn.indent += 1
-        self.inline += 1
-        try:
-            rcv = self.expr(fn, scope, node.receiver)
-        finally:
-            self.inline -= 1
-        self.fallback(fn, scope, node, rcv, r)
-        fn.indent -= 1
         return r
 
     def inline_loop(self, fn: Fn, scope: Scope, node: A.Send) -> str:
@@ -486,16 +617,16 @@ class Compiler:
         r = self.tmp()
         i = self.tmp()
         if sel == "timesRepeat:":
-            guard, loop = f"type({start}) is int", f"for {i} in range({start}):"
+            guard, loop = self.int_guard(fn, (start,)), f"for {i} in range({start}):"
             args = []
         else:
             end = bounds[0]
             step = node.args[1].value if sel == "to:By:Do:" else 1
             stop = f"{end} + 1" if step > 0 else f"{end} - 1"
-            guard = f"type({start}) is int and type({end}) is int"
+            guard = self.int_guard(fn, (start, end))
             loop = f"for {i} in range({start}, {stop}, {step}):" if step != 1 else f"for {i} in range({start}, {stop}):"
             args = [i]
-        self.emit(fn, f"if {guard} and LOOPS:")
+        self.emit(fn, f"if {guard}:")
         fn.indent += 1
         self.emit(fn, loop)
         fn.indent += 1
@@ -506,14 +637,7 @@ class Compiler:
         fn.indent -= 1
         self.emit(fn, "else:", node.span)
         fn.indent += 1
-        self.inline += 1
-        try:
-            args = bounds + [self.expr(fn, scope, node.args[-1])]
-        finally:
-            self.inline -= 1
-        self.span = node.span
-        t = self.plain_send(fn, start, sel, args)
-        self.emit(fn, f"{r} = {t}")
+        self.fallback(fn, scope, node, r, start, tuple(bounds))
         fn.indent -= 1
         return r
 
@@ -544,6 +668,7 @@ class Compiler:
         return "\n".join(out) + "\n", spans
 
     def build(self, fn: Fn, params: list[str]):
+        fn.finish()
         source, spans = self.assemble(fn, params)
         filename = f"<uvm:{next(_unit_ids)}:{self.unit_name}>"
         # a line without a span of its own reports the nearest span above it
@@ -557,6 +682,15 @@ class Compiler:
         namespace: dict = {}
         exec(compile(source, filename, "exec"), G, namespace)
         return namespace["_make"](*self.consts)
+
+
+def _is_int_literal(code: str) -> bool:
+    return code.lstrip("-").isdigit()
+
+
+def _is_literal(code: str) -> bool:
+    """Is this generated operand a literal (never a UvmObject)?"""
+    return code[:1].isdigit() or code[:1] in "-'\"" or code in ("None", "True", "False")
 
 
 def _arity(block: A.Block) -> int:
@@ -678,6 +812,7 @@ def compile_method(method: Method):
         if slot.kind is A.SlotKind.ARGUMENT:
             params.append(c.declare(scope, slot.name, False).py)
     fn.params = params
+    fn.fixed |= set(params)
     c.function(fn, scope, literal.slots, literal.code, result_self=True)
     return c.build(fn, params)
 

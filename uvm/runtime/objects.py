@@ -50,10 +50,9 @@ def all_maps() -> list[Map]:
 
 def map_of(obj: "UvmObject") -> Map:
     """The object's map, computed (and interned) when missing."""
-    try:
-        return obj._v_map
-    except AttributeError:
-        pass
+    m = instance_dict(obj).get("_v_map")
+    if m is not None:
+        return m
     kinds = obj._kinds
     slots = obj._slots
     pins = tuple(slots[n] for n, k in kinds.items() if k != ASSIGNABLE)
@@ -132,10 +131,9 @@ class UvmObject(Persistent):
         ann = self.__dict__.get("_annotations")
         if ann:
             new._annotations = ann
-        try:
-            new._v_map = self._v_map
-        except AttributeError:
-            pass
+        m = instance_dict(self).get("_v_map")
+        if m is not None:
+            new._v_map = m
         return new
 
     # --- the Python face -----------------------------------------------------------------
@@ -168,6 +166,19 @@ class UvmObject(Persistent):
 
 _MISSING = object()
 
+# Persistent's attribute access converts every name to bytes before it looks; the runtime's
+# hot paths read the instance dict directly instead (a ghost's dict is empty: load it first).
+instance_dict = UvmObject.__dict__["__dict__"].__get__
+mark_changed = Persistent.__dict__["_p_changed"].__set__
+
+
+def slots_of(obj: UvmObject) -> dict:
+    try:
+        return instance_dict(obj)["_slots"]
+    except KeyError:
+        obj._p_activate()
+        return instance_dict(obj)["_slots"]
+
 
 class Method:
     """A method held in a slot: UVM source (compiled to Python on first use) or Python
@@ -175,7 +186,7 @@ class Method:
     in ``_fn`` and is never stored."""
 
     __slots__ = ("selector", "language", "source", "arg_names", "file", "line", "col",
-                 "provenance", "core", "_fn")
+                 "provenance", "core", "_fn", "__weakref__")
 
     def __init__(self, selector: str, language: str, source: str, arg_names=(),
                  file: str = "<input>", line: int = 1, col: int = 1,
@@ -192,10 +203,10 @@ class Method:
         self._fn = None
 
     def __getstate__(self):
-        return {k: getattr(self, k) for k in self.__slots__ if k != "_fn"}
+        return {k: getattr(self, k) for k in self.__slots__ if k not in ("_fn", "__weakref__")}
 
     def __setstate__(self, state):
-        for k in self.__slots__:
+        for k in self.__slots__[:-2]:
             setattr(self, k, state.get(k))
         self._fn = None
 

@@ -19,7 +19,8 @@ import weakref
 
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import (ASSIGNABLE, PARENT, Block, Collector, Method, UvmDict,
-                                 UvmList, UvmObject, all_maps, map_of)
+                                 UvmList, UvmObject, all_maps, instance_dict, map_of,
+                                 mark_changed, slots_of)
 
 
 class World:
@@ -64,17 +65,32 @@ def trait_of(value) -> UvmObject:
 # --- call-site caches ----------------------------------------------------------------------
 
 class Site:
-    """One send in compiled code: its selector and the last host type it saw."""
+    """One send in compiled code: its selector and a monomorphic cache -- the last host
+    type it saw, or the last object it saw (valid until an invalidation resets it).
 
-    __slots__ = ("type", "target", "selector", "__weakref__")
+    When that object's message reads or assigns a data slot, the site also remembers the
+    holder's slot dictionary (``dobj``, ``slots``, ``key``, ``holder``), so the generated
+    code touches the dictionary without a call. Two facts make that safe, and both end
+    when a transaction or savepoint does: the dictionary stays the holder's (an object
+    gets a new one when it is reloaded), and a write site's holder is already marked
+    changed (the first, slow write marked it). So ``forget_objects`` must run after every
+    commit, abort, savepoint and savepoint rollback."""
+
+    __slots__ = ("type", "obj", "target", "selector", "dobj", "slots", "key", "holder",
+                 "__weakref__")
 
     def __init__(self, selector: str):
-        self.type = None
-        self.target = None
         self.selector = selector
+        self.reset()
+
+    def reset(self) -> None:
+        self.type = self.target = self.slots = self.key = self.holder = None
+        self.obj = self.dobj = _NO_OBJECT
 
 
+_NO_OBJECT = object()  # what a site's object cache holds when empty (None is a receiver)
 _sites: dict[str, "weakref.WeakSet[Site]"] = {}
+_slot_sites: list[Site] = []  # sites whose dobj is set
 
 
 def new_site(selector: str) -> Site:
@@ -86,9 +102,16 @@ def new_site(selector: str) -> Site:
 def site_miss(site: Site, receiver):
     """The slow path of a call site: find the target, remember it for host types."""
     if isinstance(receiver, UvmObject):
-        return object_target(receiver, site.selector)
-    target = host_target(receiver, site.selector)
-    site.type = type(receiver)
+        target = object_target(receiver, site.selector)
+        site.type, site.obj = None, receiver
+        data_slot = getattr(target, "data_slot", None)
+        if data_slot is not None:
+            holder = data_slot[0] or receiver
+            site.dobj, site.slots, site.key, site.holder = receiver, slots_of(holder), data_slot[1], holder
+            _slot_sites.append(site)
+    else:
+        target = host_target(receiver, site.selector)
+        site.type, site.obj = type(receiver), _NO_OBJECT
     site.target = target
     return target
 
@@ -166,6 +189,8 @@ def resolve(start, selector: str, start_is_receiver: bool):
 
 def _make_target(holder: UvmObject, name: str, is_assign: bool, own: bool):
     if is_assign:
+        if holder._kinds[name] & PARENT:
+            return _parent_setter(name, None if own else holder)
         return _own_setter(name) if own else _holder_setter(holder, name)
     kind = holder._kinds[name]
     if kind & ASSIGNABLE:
@@ -178,26 +203,52 @@ def _make_target(holder: UvmObject, name: str, is_assign: bool, own: bool):
 
 def _own_getter(name):
     def get(self):
-        return self._slots[name]
+        try:
+            return instance_dict(self)["_slots"][name]
+        except KeyError:
+            return slots_of(self)[name]
+    get.data_slot = (None, name)
     return get
 
 
 def _holder_getter(holder, name):
     def get(self):
-        return holder._slots[name]
+        try:
+            return instance_dict(holder)["_slots"][name]
+        except KeyError:
+            return slots_of(holder)[name]
+    get.data_slot = (holder, name)
     return get
 
 
 def _own_setter(name):
     def set_(self, value):
-        self.set_slot(name, value)
+        try:
+            instance_dict(self)["_slots"][name] = value
+        except KeyError:
+            slots_of(self)[name] = value
+        mark_changed(self, True)
         return self
+    set_.data_slot = (None, name)
     return set_
 
 
 def _holder_setter(holder, name):
     def set_(self, value):
-        holder.set_slot(name, value)
+        try:
+            instance_dict(holder)["_slots"][name] = value
+        except KeyError:
+            slots_of(holder)[name] = value
+        mark_changed(holder, True)
+        return self
+    set_.data_slot = (holder, name)
+    return set_
+
+
+def _parent_setter(name, holder):
+    """Assigning a parent slot changes inheritance: the object's map and every cache."""
+    def set_(self, value):
+        (holder or self).set_slot(name, value)
         return self
     return set_
 
@@ -206,8 +257,9 @@ def method_function(method: Method):
     """The compiled Python function of a method (compiled on first use)."""
     fn = method._fn
     if fn is None:
-        from uvm.runtime.compiler import compile_method
+        from uvm.runtime.compiler import compile_method, compiled_methods
         fn = method._fn = compile_method(method)
+        compiled_methods.add(method)
     return fn
 
 
@@ -302,9 +354,16 @@ def invalidate(name: str) -> None:
             cache.pop(s, None)
     for s in selectors:
         for site in _sites.get(s, ()):
-            site.type = None
+            site.reset()
     if _inline_check is not None:
         _inline_check(selectors)
+
+
+def forget_objects() -> None:
+    """Drop the sites' direct slot-dictionary caches (objects may have been reloaded)."""
+    for site in _slot_sites:
+        site.dobj, site.slots, site.holder = _NO_OBJECT, None, None
+    _slot_sites.clear()
 
 
 def invalidate_all() -> None:
@@ -314,6 +373,7 @@ def invalidate_all() -> None:
     _type_targets.clear()
     for group in _sites.values():
         for site in group:
-            site.type = None
+            site.reset()
+    _slot_sites.clear()
     if _inline_check is not None:
         _inline_check(None)
