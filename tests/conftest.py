@@ -1,0 +1,23 @@
+"""Shared fixtures: a fresh in-memory image per test, and the paths of shared material."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import uvm
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO), "shared")
+
+
+@pytest.fixture
+def image():
+    with uvm.open(memory=True) as im:
+        yield im
+
+
+@pytest.fixture
+def run(image):
+    """Evaluate UVM source in the test's image and return the value."""
+    return image.eval
