@@ -555,6 +555,9 @@ class Compiler:
         sel = node.selector
         cond = self.expr(fn, scope, node.receiver)
         self.span = node.span
+        if _is_literal(cond):  # `3 ifTrue: [...]`: test a name, not a literal
+            literal, cond = cond, self.tmp()
+            self.emit(fn, f"{cond} = {literal}")
         r = self.tmp()
         args = node.args
         if sel == "ifTrue:":

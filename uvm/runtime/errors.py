@@ -118,6 +118,29 @@ def format_error(err: UvmError) -> str:
     user = [f for f in frames if not f.core]
     if user:
         lines[0] += f"\n  at {user[0].location()}"
-    for f in frames:
-        lines.append(f"    {f.name} ({f.location()})")
+        frames = frames[frames.index(user[0]):]  # the core world's error machinery is noise
+    shown = _collapse(frames)
+    if len(shown) > MAX_FRAMES:
+        half = MAX_FRAMES // 2
+        skipped = sum(n for _, n in shown[half:-half])
+        shown = shown[:half] + [(None, skipped)] + shown[-half:]
+    for f, n in shown:
+        if f is None:
+            lines.append(f"    ... {n} more frames ...")
+        else:
+            lines.append(f"    {f.name} ({f.location()})" + (f"  [{n} times]" if n > 1 else ""))
     return "\n".join(lines)
+
+
+MAX_FRAMES = 20
+
+
+def _collapse(frames: list[Frame]) -> list[tuple[Frame, int]]:
+    """Runs of the same frame (deep recursion) as one line with a count."""
+    out: list[tuple[Frame, int]] = []
+    for f in frames:
+        if out and out[-1][0] == f:
+            out[-1] = (f, out[-1][1] + 1)
+        else:
+            out.append((f, 1))
+    return out

@@ -1,0 +1,29 @@
+# One way to run everything; CI (.ci/run) uses `make test` too.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install repl test bench conformance clean
+
+$(BIN)/uvm: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/uvm
+
+repl: install            ## start the REPL on ./live_image.fs
+	$(BIN)/uvm
+
+test: install            ## the whole test suite
+	$(BIN)/python -m pytest
+
+bench: install           ## speed against plain Python, as ratios
+	$(BIN)/python benchmarks/sends.py
+
+conformance: install     ## the shared conformance cases, if ../shared is here
+	../shared/conformance/run --uvm $(abspath $(BIN)/uvm)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
