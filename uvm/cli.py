@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     if program not in (None, "-") and not os.path.exists(program):
         print(f"uvm: cannot open {program!r}: no such file", file=sys.stderr)
         return 2
+    if opts.llm not in (None, "none") and not opts.no_llm:
+        print("uvm: note: language-model backends are not built yet; a message an object "
+              "does not understand is an error", file=sys.stderr)
     if opts.code is not None and opts.print_code is not None:
         print("uvm: use one of -c and -p", file=sys.stderr)
         return 2

@@ -102,3 +102,17 @@ def test_failed_script_changes_nothing(tmp_path):
 @pytest.mark.parametrize("code", ["", "   ", "\"just a comment\""])
 def test_empty_programs(code):
     assert uvm("--memory", "-c", code).returncode == 0
+
+
+def test_repl_reads_inputs_until_end_of_file():
+    p = uvm("--memory", stdin="(| x <- 3 |\n  x * 2)\nnil zork\n'still here' printLine\n")
+    assert p.returncode == 0
+    assert "6" in p.stdout and "still here" in p.stdout
+    assert "doesNotUnderstand: #zork" in p.stderr
+
+
+def test_interactive_after_script(tmp_path):
+    script = tmp_path / "s.uvm"
+    script.write_text("lobby _AddSlots: (| answer = 42 |).\n")
+    p = uvm("--memory", "-i", str(script), stdin="answer + 1\n")
+    assert p.returncode == 0 and "43" in p.stdout

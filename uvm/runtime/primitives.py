@@ -12,9 +12,9 @@ import math
 import sys
 
 from uvm.runtime.errors import UvmError, as_uvm_error
-from uvm.runtime.objects import (ASSIGNABLE, Block, Collector, Method, UvmDict, UvmList,
-                                 UvmObject)
+from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject
 from uvm.runtime.printing import describe, number_string, string_literal
+from uvm.runtime import send as send_mod
 from uvm.runtime.send import Message, send
 
 PRIMITIVES: dict = {}
@@ -48,7 +48,7 @@ def _identical(a, b):
 @primitive("_Clone")
 def _clone(obj):
     if isinstance(obj, UvmObject):
-        return obj.clone()
+        return obj if obj is send_mod.world.lobby else obj.clone()  # the lobby is an oddball
     if type(obj) is UvmList:
         return UvmList(obj.data)
     if type(obj) is UvmDict:
