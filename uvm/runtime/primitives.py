@@ -48,7 +48,7 @@ def _identical(a, b):
 @primitive("_Clone")
 def _clone(obj):
     if isinstance(obj, UvmObject):
-        return obj if obj is send_mod.world.lobby else obj.clone()  # the lobby is an oddball
+        return obj if send_mod.world is not None and obj is send_mod.world.lobby else obj.clone()  # the lobby is an oddball
     if type(obj) is UvmList:
         return UvmList(obj.data)
     if type(obj) is UvmDict:
