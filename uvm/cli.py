@@ -13,12 +13,22 @@ standard error as UVM errors with UVM locations; ``--debug`` adds Python traceba
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 import uvm
 
-SUBCOMMANDS: dict = {}  # name -> function(argv) -> exit status; later issues add them
+# Subcommands: name -> "module:function"; the function takes the remaining arguments and
+# returns the exit status. Modules are imported only when their command runs.
+SUBCOMMANDS: dict[str, str] = {
+    "history": "uvm.image.commands:history_command",
+    "undo": "uvm.image.commands:undo_command",
+    "fileout": "uvm.image.commands:fileout_command",
+    "filein": "uvm.image.commands:filein_command",
+    "serve": "uvm.image.commands:serve_command",
+    "pack": "uvm.image.commands:pack_command",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,8 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
-    if first is not None and first in SUBCOMMANDS and argv[0] == first:
-        return SUBCOMMANDS[first](argv[1:])
+    if first is not None and first in SUBCOMMANDS and argv[0] == first \
+            and not os.path.exists(first):
+        module, function = SUBCOMMANDS[first].split(":")
+        return getattr(importlib.import_module(module), function)(argv[1:])
     opts = _parser().parse_args(argv)
     if opts.check:
         return _check(opts.check)
@@ -96,11 +108,11 @@ def _run(opts) -> int:
     try:
         if opts.code is not None or opts.print_code is not None:
             code = opts.code if opts.code is not None else opts.print_code
-            value = image.eval(code, "<-c>")
+            value = image.eval(code, "<-c>", "-c" if opts.code is not None else "-p")
             if opts.print_code is not None:
                 print(image.print_string(value))
         elif opts.program == "-":
-            image.eval(sys.stdin.read(), "<stdin>")
+            image.eval(sys.stdin.read(), "<stdin>", "stdin")
         elif opts.program is not None:
             sys.argv = [opts.program, *opts.args]
             image.run_file(opts.program)

@@ -105,12 +105,12 @@ def test_an_image_held_by_another_process_gives_a_clear_message(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, path], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(ImageError, match="in use by another process"):
+        with pytest.raises(ImageError, match="open in another process"):
             open_image(path)
         cli = subprocess.run([sys.executable, "-m", "uvm.cli", "--image", path, "-c", "3"],
                              capture_output=True, text=True, timeout=60)
         assert cli.returncode == 1
-        assert "in use by another process" in cli.stderr and "Traceback" not in cli.stderr
+        assert "open in another process" in cli.stderr and "Traceback" not in cli.stderr
     finally:
         holder.kill()
         holder.wait()

@@ -3,72 +3,71 @@
 Every evaluation -- a script file, a ``-c`` string, a REPL input -- is one transaction:
 it commits when the code finishes and aborts on any uncaught error, so a failed
 evaluation leaves no trace. After an abort the runtime's lookup caches are emptied too,
-since they may remember slots the abort took away.
+since they may remember slots the abort took away. On a shared image (ZEO, PostgreSQL)
+an evaluation that loses a write conflict runs again, up to ``CONFLICT_RETRIES`` times;
+its output is held back until it commits, so a retry never prints twice.
 """
 from __future__ import annotations
 
-import os
+import contextlib
+import io
+import random
 import sys
+import time
 import traceback
 
 import transaction
 import ZODB
-from ZODB.FileStorage import FileStorage
+from ZODB.POSException import ConflictError, UndoError
 
 import uvm
+from uvm.image import history as hist
 from uvm.image.bootstrap import CORE_VERSION, build_world
+from uvm.image.storage import ImageError, default_spec, describe, open_storage
 from uvm.runtime import send
 from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.errors import UvmError, as_uvm_error
 from uvm.syntax import parse
 
-DEFAULT_IMAGE = "live_image.fs"
+__all__ = ["Image", "ImageError", "open_image"]
+
 RECURSION_LIMIT = 30_000  # Python frames; a UVM activation costs about one
-
-
-class ImageError(Exception):
-    """The image cannot be opened or used (locked, corrupt, missing)."""
-
-
-def default_path() -> str:
-    return os.environ.get("UVM_IMAGE") or DEFAULT_IMAGE
-
-
-def blob_dir_for(path: str) -> str:
-    base = path[:-3] if path.endswith(".fs") else path
-    return base + ".blobs"
-
-
-def _open_storage(path: str):
-    try:
-        return FileStorage(path, blob_dir=blob_dir_for(path))
-    except Exception as exc:  # noqa: BLE001 -- each failure becomes a clear message
-        from zc.lockfile import LockError
-        if isinstance(exc, LockError):
-            raise ImageError(f"the image {path} is in use by another process "
-                             "(close that process, or pass --image to use another image)") from None
-        raise ImageError(f"cannot open the image {path}: {type(exc).__name__}: {exc}") from None
+CONFLICT_RETRIES = 20
 
 
 class Image:
     """An open image. Use ``uvm.open(...)`` to get one; close it (or use ``with``)."""
 
-    def __init__(self, db: ZODB.DB, path: str | None):
+    def __init__(self, db: ZODB.DB, spec: str | None, shared: bool = False, read_only: bool = False):
         self.db = db
-        self.path = path
+        self.spec = spec
+        self.path = spec
+        self.shared = shared          # other processes may commit: conflicts are possible
+        self.read_only = read_only
         self.tm = transaction.TransactionManager()
         self.connection = db.open(transaction_manager=self.tm)
         root = self.connection.root()
         if "lobby" not in root:
+            if read_only:
+                raise ImageError(f"{describe(spec)} holds no UVM world yet")
             self.tm.begin()
             root["lobby"] = build_world()
             root["uvm.version"] = uvm.__version__
             root["uvm.core_version"] = CORE_VERSION
-            self.tm.get().note("bootstrap the core world")
+            hist.record(self.tm.get(), "bootstrap the core world", "bootstrap")
             self.tm.commit()
+        self._check_version(root)
         self.lobby = root["lobby"]
         self.world = send.World(self.lobby)
         self._activate()
+
+    def _check_version(self, root) -> None:
+        made_by = root.get("uvm.core_version", 0)
+        if made_by > CORE_VERSION:
+            raise ImageError(f"{describe(self.spec)} was made by a newer UVM (core world "
+                             f"version {made_by}, this UVM knows {CORE_VERSION}); upgrade UVM "
+                             f"to open it")
+        # Core version 1 is the first; upgrade steps from older versions go here.
 
     def _activate(self) -> None:
         if sys.getrecursionlimit() < RECURSION_LIMIT:
@@ -77,38 +76,61 @@ class Image:
         check_inline_guards()
 
     # --- evaluation --------------------------------------------------------------------------
-    def eval(self, source: str, filename: str = "<input>"):
+    def eval(self, source: str, filename: str = "<input>", origin: str = "api",
+             meta: dict | None = None):
         """Parse, compile and run ``source`` as one transaction; returns its value.
 
-        Raises ``UvmSyntaxError`` (nothing ran) or ``UvmError`` (the transaction was
-        aborted, nothing of it stays)."""
+        ``origin`` (repl, script, -c, filein, ...) and ``meta`` are recorded in the
+        transaction for ``history``. Raises ``UvmSyntaxError`` (nothing ran) or
+        ``UvmError`` (the transaction was aborted, nothing of it stays)."""
         program = parse(source, filename)
+        code = compile_program(program)
+        return self.run(lambda: code(self.lobby), source, origin, meta)
+
+    def run(self, action, source: str, origin: str, meta: dict | None = None):
+        """Run ``action()`` as one recorded transaction (retrying lost conflicts)."""
         if send.world is not self.world:
             self._activate()
-        send.forget_objects()  # the last transaction's end may have reloaded objects
-        self.tm.begin()
-        try:
-            value = compile_program(program)(self.lobby)
-            self.tm.get().note(f"{filename}: {source[:200]}")
-            self.tm.commit()
-            send.forget_objects()
-        except BaseException as exc:
-            self.tm.abort()
+        for attempt in range(CONFLICT_RETRIES + 1):
+            out = io.StringIO() if self.shared else None
+            send.forget_objects()  # the last transaction's end may have reloaded objects
+            self.tm.begin()
+            try:
+                with contextlib.redirect_stdout(out) if out is not None else contextlib.nullcontext():
+                    value = action()
+                hist.record(self.tm.get(), source, origin, meta)
+                self.tm.commit()
+            except ConflictError:
+                self._rolled_back()
+                if attempt == CONFLICT_RETRIES:
+                    raise UvmError(f"gave up after {CONFLICT_RETRIES} write conflicts with "
+                                   "other clients of this image") from None
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                continue
+            except BaseException as exc:
+                self._rolled_back()
+                if out is not None:
+                    sys.stdout.write(out.getvalue())
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                err = as_uvm_error(exc)
+                err.debug_trace = "".join(traceback.format_exception(exc))
+                raise err from None
             send.forget_objects()
             self.world.refresh()
-            send.invalidate_all()
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            err = as_uvm_error(exc)
-            err.debug_trace = "".join(traceback.format_exception(exc))
-            raise err from None
-        self.world.refresh()
-        return value
+            if out is not None:
+                sys.stdout.write(out.getvalue())
+            return value
 
-    def run_file(self, path: str):
+    def _rolled_back(self) -> None:
+        self.tm.abort()
+        self.world.refresh()
+        send.invalidate_all()
+
+    def run_file(self, path: str, origin: str = "script"):
         with open(path, encoding="utf-8") as f:
             source = f.read()
-        return self.eval(source, path)
+        return self.eval(source, path, origin)
 
     def print_string(self, value) -> str:
         """A value's printString, evaluated read-only (the result is not committed)."""
@@ -122,7 +144,49 @@ class Image:
             send.forget_objects()
         return text if isinstance(text, str) else str(text)
 
+    # --- history -------------------------------------------------------------------------------
+    def history(self, n: int = 20) -> list[hist.Evaluation]:
+        """The last ``n`` committed evaluations, newest first."""
+        try:
+            return hist.history(self.db, n)
+        except AttributeError:
+            return []  # a storage without history (in memory)
+
+    def undo(self, evaluation_id: str) -> hist.Evaluation:
+        """Undo one committed evaluation (itself a new, recorded transaction)."""
+        try:
+            target = hist.find(self.db, evaluation_id)
+        except hist.HistoryError as e:
+            raise ImageError(str(e)) from None
+        if target.origin == "bootstrap":
+            raise ImageError("the core world's bootstrap cannot be undone")
+        self.tm.begin()
+        try:
+            self.db.undo(target.undo_id, self.tm.get())
+            hist.record(self.tm.get(), f"undo {target.id}", "undo")
+            self.tm.commit()
+        except UndoError as e:
+            self._rolled_back()
+            raise ImageError(f"cannot undo {target.id}: a later evaluation changed the same "
+                             f"objects ({e}). Undo the later ones first (see `uvm history`)") from None
+        except Exception:
+            self._rolled_back()
+            raise
+        self._rolled_back()  # objects the undo changed are reloaded; caches forgotten
+        return target
+
+    def at(self, evaluation_id: str) -> "HistoricalView":
+        """A read-only view of the image as it was right after that evaluation."""
+        try:
+            target = hist.find(self.db, evaluation_id)
+        except hist.HistoryError as e:
+            raise ImageError(str(e)) from None
+        return HistoricalView(self, target)
+
     # --- life cycle ----------------------------------------------------------------------------
+    def object_count(self) -> int:
+        return len(self.db.storage)
+
     def close(self) -> None:
         if self.connection is not None:
             self.tm.abort()
@@ -139,20 +203,51 @@ class Image:
         self.close()
 
 
-def open_image(path: str | None = None, memory: bool = False) -> Image:
-    """Open (creating and bootstrapping on first use) the image at ``path``
-    (default ``$UVM_IMAGE`` or ``./live_image.fs``), or a throw-away in-memory image."""
-    if memory:
-        return Image(ZODB.DB(None), None)
-    path = path or default_path()
-    storage = _open_storage(path)
+class HistoricalView:
+    """The image as of an earlier evaluation: read its objects, evaluate read-only."""
+
+    def __init__(self, image: Image, evaluation: hist.Evaluation):
+        self.image = image
+        self.evaluation = evaluation
+        self.tm = transaction.TransactionManager()
+        self.connection = image.db.open(transaction_manager=self.tm, at=evaluation.tid)
+        self.lobby = self.connection.root()["lobby"]
+
+    def eval(self, source: str, filename: str = "<then>"):
+        """Run ``source`` with ``self`` = the old lobby; nothing can be committed."""
+        code = compile_program(parse(source, filename))
+        try:
+            return code(self.lobby)
+        except Exception as exc:  # noqa: BLE001
+            raise as_uvm_error(exc) from None
+        finally:
+            self.tm.abort()
+            send.invalidate_all()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> "HistoricalView":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_image(spec: str | None = None, memory: bool = False, read_only: bool = False) -> Image:
+    """Open (creating and bootstrapping on first use) the image ``spec``: a file path
+    (default ``$UVM_IMAGE`` or ``./live_image.fs``), ``zeo://HOST:PORT`` or
+    ``postgresql://...``; or a throw-away in-memory image."""
+    spec = None if memory else (spec or default_spec())
+    storage = open_storage(spec, read_only=read_only)
     try:
         db = ZODB.DB(storage)
     except Exception as exc:  # noqa: BLE001
         storage.close()
-        raise ImageError(f"cannot open the image {path}: {type(exc).__name__}: {exc}") from None
+        raise ImageError(f"cannot open {describe(spec)}: {type(exc).__name__}: {exc}") from None
+    shared = spec is not None and spec.startswith(("zeo://", "postgresql://", "postgres://"))
     try:
-        return Image(db, path)
-    except UvmError:
+        return Image(db, spec, shared=shared, read_only=read_only)
+    except BaseException:
         db.close()
         raise

@@ -11,6 +11,8 @@ import importlib
 import math
 import sys
 
+from transaction.interfaces import TransientError
+
 from uvm.runtime.errors import UvmError, as_uvm_error
 from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject
 from uvm.runtime.printing import describe, number_string, string_literal
@@ -284,6 +286,8 @@ def _while_false(cond, body):
 def _on_error(block, handler):
     try:
         return call_block(block)
+    except TransientError:
+        raise  # a write conflict belongs to the image, which retries the evaluation
     except Exception as exc:  # noqa: BLE001 -- every UVM-level error, by design
         err = as_uvm_error(exc)
         if type(handler) is Block and handler.arity == 0:

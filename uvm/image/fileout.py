@@ -1,0 +1,167 @@
+"""File-out: an object of the image written as readable UVM source that files back in.
+
+The file defines the object at its path from the lobby if it is missing, then adds its
+slots with ``_AddSlots:`` -- so filing in creates the object in a fresh image and updates
+it in place in an image that has it. Slot values are written as literals where they have
+one, as paths from the lobby (``traits clonable``) where the object lives elsewhere in
+the image, and as nested object literals for objects only this one holds. Methods keep
+their source; Python methods carry their provenance as a comment.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import deque
+
+import uvm
+from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmDict, UvmList, UvmObject
+from uvm.runtime.printing import number_string, string_literal
+from uvm.syntax import ast as A
+from uvm.syntax import parse
+
+
+class FileOutError(Exception):
+    """The path does not name an object, or a value cannot be written as source."""
+
+
+def resolve_path(lobby: UvmObject, path: str) -> tuple[UvmObject, UvmObject, str]:
+    """(object, holder, slot name) for a dotted path of slot names from the lobby."""
+    names = [n for n in path.replace(" ", ".").split(".") if n]
+    if not names:
+        raise FileOutError("give the path of an object from the lobby, e.g. bank or traits.integer")
+    holder, obj = None, lobby
+    for name in names:
+        if not isinstance(obj, UvmObject) or name not in obj._slots:
+            raise FileOutError(f"no object at {path!r}: {'.'.join(names[:names.index(name) + 1])!r} "
+                               "is not a slot")
+        holder, obj = obj, obj._slots[name]
+    if not isinstance(obj, UvmObject):
+        raise FileOutError(f"{path!r} holds {obj!r}, not an object")
+    return obj, holder, names[-1]
+
+
+def _paths(lobby: UvmObject, limit: int = 5) -> dict[int, str]:
+    """id(object) -> the shortest send path from the lobby that reaches it."""
+    found: dict[int, str] = {id(lobby): "lobby"}
+    queue = deque()
+    # the lobby's own slots and those it inherits from its parents read unqualified
+    for source in [lobby] + [lobby._slots[p] for p, k in lobby._kinds.items() if k & PARENT]:
+        for name, value in source._slots.items():
+            if isinstance(value, UvmObject) and id(value) not in found:
+                found[id(value)] = name
+                queue.append((value, name, 1))
+    while queue:
+        obj, path, depth = queue.popleft()
+        if depth >= limit:
+            continue
+        for name, value in obj._slots.items():
+            if isinstance(value, UvmObject) and id(value) not in found and name.isidentifier():
+                found[id(value)] = f"{path} {name}"
+                queue.append((value, f"{path} {name}", depth + 1))
+    return found
+
+
+class Writer:
+    def __init__(self, lobby: UvmObject, root: UvmObject, root_path: str):
+        self.paths = _paths(lobby)
+        self.paths[id(root)] = root_path  # the file defines it before filling it in
+        self.inlining: set[int] = set()
+
+    def value(self, v, indent: str) -> str:
+        if v is None:
+            return "nil"
+        if v is True or v is False:
+            return "true" if v else "false"
+        if type(v) in (int, float):
+            return number_string(v)
+        if type(v) is str:
+            return string_literal(v)
+        # (a bare code literal in a slot would be a method: blocks make these expressions)
+        if type(v) is UvmList:
+            if len(v) > 1:
+                return "(" + " & ".join(self.value(x, indent) for x in v) + ") asList"
+            adds = "".join(f" l add: {self.value(x, indent)}." for x in v)
+            return f"[| l | l: list copy.{adds} l] value"
+        if type(v) is UvmDict:
+            puts = "".join(f" d at: {self.value(k, indent)} Put: {self.value(x, indent)}." for k, x in v.items())
+            return f"[| d | d: dictionary copy.{puts} d] value"
+        if isinstance(v, UvmObject):
+            path = self.paths.get(id(v))
+            if path is not None:
+                return path
+            if id(v) in self.inlining:
+                raise FileOutError("the object holds a cycle of objects that have no path from "
+                                   "the lobby; give one of them a slot in the lobby first")
+            self.inlining.add(id(v))
+            try:
+                return self.literal(v, indent + "  ")
+            finally:
+                self.inlining.discard(id(v))
+        raise FileOutError(f"{v!r} has no source form (only objects, numbers, strings, "
+                           "booleans, nil, lists and dictionaries can be filed out)")
+
+    def literal(self, obj: UvmObject, indent: str) -> str:
+        body = self.slots(obj, indent + "  ")
+        return "(|\n" + body + f"{indent}|)" if body else "(| |)"
+
+    def slots(self, obj: UvmObject, indent: str) -> str:
+        lines = []
+        note = obj.__dict__.get("_annotation")
+        if note:
+            lines.append(f"{indent}{{}} = {string_literal(note)}")
+        for name, kind in obj._kinds.items():
+            text = self.slot(obj, name, kind, indent)
+            for ann in reversed(obj.annotations_of(name)):
+                text = f"{indent}{{ {string_literal(ann)}\n{_indent(text, '  ')}\n{indent}}}"
+            lines.append(text)
+        return "".join(line + ".\n" for line in lines)
+
+    def slot(self, obj: UvmObject, name: str, kind: int, indent: str) -> str:
+        value = obj._slots[name]
+        star = "*" if kind & PARENT else ""
+        if type(value) is Method:
+            return indent + method_source(value, indent)
+        arrow = "<-" if kind & ASSIGNABLE else "="
+        return f"{indent}{name}{star} {arrow} {self.value(value, indent)}"
+
+
+def _indent(text: str, by: str) -> str:
+    return "\n".join(by + line if line else line for line in text.splitlines())
+
+
+def method_source(method: Method, indent: str = "") -> str:
+    """``selector-with-arguments = (source)`` (or a py''' literal with its provenance)."""
+    if method.language == "python":
+        head = ""
+        if method.provenance:
+            facts = ", ".join(f"{k}: {v}" for k, v in sorted(method.provenance.items()))
+            head = '"' + facts.replace('"', "'").replace("\\", "/") + '"\n' + indent
+        body = method.source.rstrip("\n")
+        return f"{head}{method.selector} = py'''\n{body}\n{indent}'''"
+    literal = parse(method.source, "<method>").statements[0]
+    own_args = isinstance(literal, A.ObjectLiteral) and any(
+        s.kind is A.SlotKind.ARGUMENT for s in literal.slots)
+    source = method.source
+    if own_args or not method.arg_names:
+        return f"{method.selector} = {source}"
+    parts = [p + ":" for p in method.selector.split(":") if p]
+    if len(parts) == 1 and not method.selector.endswith(":"):  # binary
+        return f"{method.selector} {method.arg_names[0]} = {source}"
+    return " ".join(f"{p} {a}" for p, a in zip(parts, method.arg_names)) + f" = {source}"
+
+
+def file_out(lobby: UvmObject, path: str, image_name: str = "") -> str:
+    """The UVM source of the object at ``path`` (dotted slot names from the lobby)."""
+    obj, holder, name = resolve_path(lobby, path)
+    holder_path = "lobby" if holder is lobby else _paths(lobby).get(id(holder))
+    if holder_path is None:
+        raise FileOutError(f"the object holding {name!r} has no path from the lobby")
+    target = name if holder is lobby else f"{holder_path} {name}"
+    writer = Writer(lobby, obj, target)
+    arrow = "<-" if holder._kinds[name] & ASSIGNABLE else "="
+    stamp = datetime.date.today().isoformat()
+    return (
+        f'"{target}: filed out{" of " + image_name if image_name else ""} by UVM '
+        f'{uvm.__version__} on {stamp}. File it in with: uvm filein FILE"\n\n'
+        f"({holder_path} _SlotNames includes: {string_literal(name)}) ifFalse: [\n"
+        f"  {holder_path} _AddSlots: (| {name} {arrow} (| |) |) ].\n\n"
+        f"{target} _AddSlots: (|\n{writer.slots(obj, '  ')}|).\n")

@@ -1,0 +1,145 @@
+"""Where an image lives: a FileStorage file, a ZEO server, PostgreSQL (RelStorage) or
+memory. ``open_storage`` turns the ``--image`` spelling into a ZODB storage, and every way
+that can fail into an ``ImageError`` with a message that says what to do."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+DEFAULT_IMAGE = "live_image.fs"
+
+
+class ImageError(Exception):
+    """The image cannot be opened or used (locked, corrupt, unreachable)."""
+
+
+def default_spec() -> str:
+    return os.environ.get("UVM_IMAGE") or DEFAULT_IMAGE
+
+
+def blob_dir_for(path: str) -> str:
+    """``live_image.fs`` keeps its blobs in ``live_image.blobs`` beside it."""
+    base = path[:-3] if path.endswith(".fs") else path
+    return base + ".blobs"
+
+
+def describe(spec: str | None) -> str:
+    return spec or "in-memory image"
+
+
+def open_storage(spec: str | None, read_only: bool = False):
+    """A ZODB storage for ``spec`` (None: in memory)."""
+    if spec is None:
+        return _memory_storage()
+    if spec.startswith("zeo://"):
+        return _zeo_storage(spec, read_only)
+    if spec.startswith(("postgresql://", "postgres://")):
+        return _relstorage(spec, read_only)
+    return _file_storage(spec, read_only)
+
+
+def _memory_storage():
+    from ZODB.blob import BlobStorage
+    from ZODB.MappingStorage import MappingStorage
+    blobs = tempfile.mkdtemp(prefix="uvm-memory-blobs-")
+    storage = BlobStorage(blobs, MappingStorage())
+    close = storage.close
+
+    def close_and_clean():  # a throw-away image leaves nothing behind
+        close()
+        shutil.rmtree(blobs, ignore_errors=True)
+    storage.close = close_and_clean
+    return storage
+
+
+def _file_storage(path: str, read_only: bool):
+    from ZODB.FileStorage import FileStorage
+    from zc.lockfile import LockError
+    exists = os.path.exists(path)
+    if read_only and not exists:
+        raise ImageError(f"there is no image at {path}")
+    if exists and os.path.getsize(path) > 0:
+        _check_file_header(path)
+    blobs = blob_dir_for(path)
+    if exists and os.path.getsize(path) > 0 and not os.path.isdir(blobs):
+        raise ImageError(f"the image {path} has lost its blob directory {blobs}; restore it "
+                         f"(or create an empty one with `mkdir {blobs}` if the image never "
+                         "stored blobs)")
+    try:
+        return FileStorage(path, blob_dir=blobs, read_only=read_only)
+    except LockError:
+        raise ImageError(
+            f"the image {path} is open in another process. Close that process, or serve "
+            f"the image with `uvm serve --image {path}` and use --image zeo://HOST:PORT "
+            "everywhere (read-only commands such as `uvm history` work meanwhile)") from None
+    except Exception as exc:  # noqa: BLE001 -- every failure becomes a clear message
+        raise ImageError(f"cannot open the image {path}: {type(exc).__name__}: {exc}") from None
+
+
+def _check_file_header(path: str) -> None:
+    """Refuse a damaged file before FileStorage "repairs" it by truncating.
+
+    FileStorage drops an incomplete transaction at the end of the file when it opens it
+    for writing. That is right after a crash during a commit -- the transaction's header
+    still says 'c' (checkpoint), it never committed -- and wrong for a file that lost
+    committed data (cut short by a copy or a full disk): then we refuse and leave the file
+    exactly as it is."""
+    import struct
+
+    from ZODB.FileStorage import FileStorage, packed_version
+    from ZODB.FileStorage.format import TRANS_HDR, TRANS_HDR_LEN
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic not in (packed_version, b"FS21"):
+        raise ImageError(f"cannot open the image {path}: it is not a UVM image "
+                         "(not a ZODB FileStorage file)")
+    try:
+        probe = FileStorage(path, read_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise ImageError(f"cannot open the image {path}: it is damaged ({type(exc).__name__}: {exc})") from None
+    end = probe._pos
+    probe.close()
+    size = os.path.getsize(path)
+    if end >= size:
+        return
+    with open(path, "rb") as f:
+        f.seek(end)
+        header = f.read(TRANS_HDR_LEN)
+    if len(header) == TRANS_HDR_LEN and struct.unpack(TRANS_HDR, header)[2] == b"c":
+        return  # a commit interrupted by a crash: FileStorage drops it, nothing is lost
+    raise ImageError(f"cannot open the image {path}: it is truncated or damaged after byte "
+                     f"{end} of {size} (committed data is missing). The file was not changed; "
+                     "restore it from a copy")
+
+
+def _zeo_storage(spec: str, read_only: bool):
+    from ZEO.ClientStorage import ClientStorage
+    address = spec[len("zeo://"):].rstrip("/")
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ImageError(f"{spec}: expected zeo://HOST:PORT")
+    cache = os.path.join(tempfile.gettempdir(), f"uvm-zeo-blobs-{os.getpid()}")
+    try:
+        return ClientStorage((host, int(port)), blob_dir=cache, shared_blob_dir=False,
+                             read_only=read_only, wait_timeout=10)
+    except Exception as exc:  # noqa: BLE001
+        raise ImageError(f"cannot reach the ZEO server at {address}: {exc} "
+                         f"(start one with `uvm serve --image FILE --address {address}`)") from None
+
+
+def _relstorage(spec: str, read_only: bool):
+    try:
+        from relstorage.adapters.postgresql import PostgreSQLAdapter
+        from relstorage.options import Options
+        from relstorage.storage import RelStorage
+    except ImportError:
+        raise ImageError("PostgreSQL images need RelStorage: pip install 'uvm[postgresql]'") from None
+    blobs = os.path.join(tempfile.gettempdir(), f"uvm-pg-blobs-{os.getpid()}")
+    options = Options(keep_history=True, blob_dir=blobs, shared_blob_dir=False,
+                      read_only=read_only)
+    try:
+        adapter = PostgreSQLAdapter(dsn=spec, options=options)
+        return RelStorage(adapter, options=options)
+    except Exception as exc:  # noqa: BLE001
+        raise ImageError(f"cannot open the PostgreSQL image {spec}: {type(exc).__name__}: {exc}") from None
