@@ -39,8 +39,9 @@ def resolve_path(lobby: UvmObject, path: str) -> tuple[UvmObject, UvmObject, str
     return obj, holder, names[-1]
 
 
-def _paths(lobby: UvmObject, limit: int = 5) -> dict[int, str]:
-    """id(object) -> the shortest send path from the lobby that reaches it."""
+def _paths(lobby: UvmObject, inside: UvmObject | None = None, limit: int = 5) -> dict[int, str]:
+    """id(object) -> the shortest send path from the lobby that reaches it, not looking
+    inside ``inside`` (the object being filed out writes its own parts)."""
     found: dict[int, str] = {id(lobby): "lobby"}
     queue = deque()
     # the lobby's own slots and those it inherits from its parents read unqualified
@@ -51,7 +52,7 @@ def _paths(lobby: UvmObject, limit: int = 5) -> dict[int, str]:
                 queue.append((value, name, 1))
     while queue:
         obj, path, depth = queue.popleft()
-        if depth >= limit:
+        if depth >= limit or obj is inside:
             continue
         for name, value in obj._slots.items():
             if isinstance(value, UvmObject) and id(value) not in found and name.isidentifier():
@@ -62,11 +63,11 @@ def _paths(lobby: UvmObject, limit: int = 5) -> dict[int, str]:
 
 class Writer:
     def __init__(self, lobby: UvmObject, root: UvmObject, root_path: str):
-        self.paths = _paths(lobby)
+        self.paths = _paths(lobby, inside=root)
         self.paths[id(root)] = root_path  # the file defines it before filling it in
         self.inlining: set[int] = set()
 
-    def value(self, v, indent: str) -> str:
+    def value(self, v) -> str:
         if v is None:
             return "nil"
         if v is True or v is False:
@@ -78,11 +79,11 @@ class Writer:
         # (a bare code literal in a slot would be a method: blocks make these expressions)
         if type(v) is UvmList:
             if len(v) > 1:
-                return "(" + " & ".join(self.value(x, indent) for x in v) + ") asList"
-            adds = "".join(f" l add: {self.value(x, indent)}." for x in v)
+                return "(" + " & ".join(self.value(x) for x in v) + ") asList"
+            adds = "".join(f" l add: {self.value(x)}." for x in v)
             return f"[| l | l: list copy.{adds} l] value"
         if type(v) is UvmDict:
-            puts = "".join(f" d at: {self.value(k, indent)} Put: {self.value(x, indent)}." for k, x in v.items())
+            puts = "".join(f" d at: {self.value(k)} Put: {self.value(x)}." for k, x in v.items())
             return f"[| d | d: dictionary copy.{puts} d] value"
         if isinstance(v, UvmObject):
             path = self.paths.get(id(v))
@@ -93,50 +94,62 @@ class Writer:
                                    "the lobby; give one of them a slot in the lobby first")
             self.inlining.add(id(v))
             try:
-                return self.literal(v, indent + "  ")
+                return self.literal(v)
             finally:
                 self.inlining.discard(id(v))
         raise FileOutError(f"{v!r} has no source form (only objects, numbers, strings, "
                            "booleans, nil, lists and dictionaries can be filed out)")
 
-    def literal(self, obj: UvmObject, indent: str) -> str:
-        body = self.slots(obj, indent + "  ")
-        return "(|\n" + body + f"{indent}|)" if body else "(| |)"
+    def literal(self, obj: UvmObject) -> str:
+        body = self.slots(obj, "  ")
+        return "(|\n" + body + "|)" if body else "(| |)"
 
     def slots(self, obj: UvmObject, indent: str) -> str:
-        lines = []
         note = obj.__dict__.get("_annotation")
-        if note:
-            lines.append(f"{indent}{{}} = {string_literal(note)}")
-        for name, kind in obj._kinds.items():
-            text = self.slot(obj, name, kind, indent)
-            for ann in reversed(obj.annotations_of(name)):
-                text = f"{indent}{{ {string_literal(ann)}\n{_indent(text, '  ')}\n{indent}}}"
-            lines.append(text)
-        return "".join(line + ".\n" for line in lines)
+        head = f"{indent}{{}} = {string_literal(note)}.\n" if note else ""
+        items = [(obj.annotations_of(name), self.slot(obj, name, kind))
+                 for name, kind in obj._kinds.items()]
+        return head + _grouped(items, 0, indent)
 
-    def slot(self, obj: UvmObject, name: str, kind: int, indent: str) -> str:
+    def slot(self, obj: UvmObject, name: str, kind: int) -> str:
         value = obj._slots[name]
         star = "*" if kind & PARENT else ""
         if type(value) is Method:
-            return indent + method_source(value, indent)
+            return method_source(value)
         arrow = "<-" if kind & ASSIGNABLE else "="
-        return f"{indent}{name}{star} {arrow} {self.value(value, indent)}"
+        return f"{name}{star} {arrow} {self.value(value)}"
+
+
+def _grouped(items: list[tuple[tuple, str]], depth: int, indent: str) -> str:
+    """Slot texts, with runs of slots that share an annotation inside one ``{ '...' }``."""
+    out, i = [], 0
+    while i < len(items):
+        ann = items[i][0][depth] if len(items[i][0]) > depth else None
+        j = i
+        while j < len(items) and (items[j][0][depth] if len(items[j][0]) > depth else None) == ann:
+            j += 1
+        if ann is None:
+            out.extend(_indent(text, indent) + ".\n" for _, text in items[i:j])
+        else:
+            inner = _grouped(items[i:j], depth + 1, indent + "  ")
+            out.append(f"{indent}{{ {string_literal(ann)}\n{inner}{indent}}}\n")
+        i = j
+    return "".join(out)
 
 
 def _indent(text: str, by: str) -> str:
     return "\n".join(by + line if line else line for line in text.splitlines())
 
 
-def method_source(method: Method, indent: str = "") -> str:
+def method_source(method: Method) -> str:
     """``selector-with-arguments = (source)`` (or a py''' literal with its provenance)."""
     if method.language == "python":
         head = ""
         if method.provenance:
             facts = ", ".join(f"{k}: {v}" for k, v in sorted(method.provenance.items()))
-            head = '"' + facts.replace('"', "'").replace("\\", "/") + '"\n' + indent
+            head = '"' + facts.replace('"', "'").replace("\\", "/") + '"\n'
         body = method.source.rstrip("\n")
-        return f"{head}{method.selector} = py'''\n{body}\n{indent}'''"
+        return f"{head}{method.selector} = py'''\n{body}\n'''"
     literal = parse(method.source, "<method>").statements[0]
     own_args = isinstance(literal, A.ObjectLiteral) and any(
         s.kind is A.SlotKind.ARGUMENT for s in literal.slots)
