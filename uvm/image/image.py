@@ -95,6 +95,8 @@ class Image:
             out = io.StringIO() if self.shared else None
             send.forget_objects()  # the last transaction's end may have reloaded objects
             self.tm.begin()
+            if self.shared:  # other clients' commits arrived with begin(): forget lookups
+                send.invalidate_all()
             try:
                 with contextlib.redirect_stdout(out) if out is not None else contextlib.nullcontext():
                     value = action()

@@ -139,7 +139,18 @@ def _relstorage(spec: str, read_only: bool):
     options = Options(keep_history=True, blob_dir=blobs, shared_blob_dir=False,
                       read_only=read_only)
     try:
-        adapter = PostgreSQLAdapter(dsn=spec, options=options)
+        adapter = PostgreSQLAdapter(dsn=_libpq_dsn(spec), options=options)
         return RelStorage(adapter, options=options)
     except Exception as exc:  # noqa: BLE001
         raise ImageError(f"cannot open the PostgreSQL image {spec}: {type(exc).__name__}: {exc}") from None
+
+
+def _libpq_dsn(url: str) -> str:
+    """``postgresql://user:pw@host:port/db?k=v`` as ``key=value`` pairs: RelStorage appends
+    its own parameters to the string, which only that form allows."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+    u = urlsplit(url)
+    parts = {"host": u.hostname, "port": u.port, "user": unquote(u.username or "") or None,
+             "password": unquote(u.password or "") or None, "dbname": u.path.lstrip("/") or None}
+    parts.update(parse_qsl(u.query))
+    return " ".join(f"{k}='{v}'" for k, v in parts.items() if v not in (None, ""))
