@@ -79,3 +79,6 @@ def test_an_image_made_by_release_0_1_0_still_opens(tmp_path):
         assert im.eval("memo items printString") == "list('made by 0.1.0')"
         assert im.eval("memo twice: 21") == 42
         assert im.eval("3 + 4") == 7
+        # opening it upgraded its core world to this release's (trees came with version 2)
+        assert im.history(1)[0].origin == "upgrade"
+        assert im.eval("(| t | t: tree copy. t at: 'k' Put: 1. t size)") == 1

@@ -9,14 +9,27 @@ from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
 from uvm.syntax import parse
 
-# Bump when the core world changes in a way old images need upgrading for.
-CORE_VERSION = 1
+# Bump when the core world changes in a way old images need upgrading for, and say in
+# UPGRADES which core-world files bring an image of the previous version up to it (those
+# files must be safe to file into an image that may already have parts of them).
+CORE_VERSION = 2
+UPGRADES = {2: ["70-tree.uvm"]}
 
 
-def stdlib_sources() -> list[tuple[str, str]]:
-    """(file name, text) of each core-world source, in filing-in order."""
-    files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm"))
+def stdlib_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
+    """(file name, text) of each core-world source (or of those named), in filing-in order."""
+    files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm")
+                   and (names is None or f.name in names))
     return [(f"stdlib/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+
+
+def upgrade_world(lobby: UvmObject, from_version: int) -> None:
+    """Bring the core world of an older image up to CORE_VERSION (the caller commits)."""
+    for version in range(from_version + 1, CORE_VERSION + 1):
+        for name, text in stdlib_sources(UPGRADES.get(version, [])):
+            compile_program(parse(text, name), core=True)(lobby)
+    send.world.refresh()
+    check_inline_guards()
 
 
 def primordial_lobby() -> UvmObject:

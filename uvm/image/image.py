@@ -22,7 +22,7 @@ from ZODB.POSException import ConflictError, UndoError
 
 import uvm
 from uvm.image import history as hist
-from uvm.image.bootstrap import CORE_VERSION, build_world
+from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import ImageError, default_spec, describe, open_storage
 from uvm.runtime import send
 from uvm.runtime.compiler import check_inline_guards, compile_program
@@ -56,18 +56,31 @@ class Image:
             root["uvm.core_version"] = CORE_VERSION
             hist.record(self.tm.get(), "bootstrap the core world", "bootstrap")
             self.tm.commit()
-        self._check_version(root)
+        made_by = root.get("uvm.core_version", 1)
+        if made_by > CORE_VERSION:
+            raise ImageError(f"{describe(spec)} was made by a newer UVM (core world "
+                             f"version {made_by}, this UVM knows {CORE_VERSION}); upgrade UVM "
+                             f"to open it")
         self.lobby = root["lobby"]
         self.world = send.World(self.lobby)
         self._activate()
+        if made_by < CORE_VERSION and not read_only:
+            self._upgrade(root, made_by)
 
-    def _check_version(self, root) -> None:
-        made_by = root.get("uvm.core_version", 0)
-        if made_by > CORE_VERSION:
-            raise ImageError(f"{describe(self.spec)} was made by a newer UVM (core world "
-                             f"version {made_by}, this UVM knows {CORE_VERSION}); upgrade UVM "
-                             f"to open it")
-        # Core version 1 is the first; upgrade steps from older versions go here.
+    def _upgrade(self, root, made_by: int) -> None:
+        """An image made by an older release: file in what the core world gained since."""
+        try:
+            self.tm.begin()
+            upgrade_world(self.lobby, made_by)
+            root["uvm.core_version"] = CORE_VERSION
+            root["uvm.version"] = uvm.__version__
+            hist.record(self.tm.get(), f"upgrade the core world from version {made_by} "
+                                       f"to {CORE_VERSION}", "upgrade")
+            self.tm.commit()
+        except Exception as exc:  # noqa: BLE001
+            self._rolled_back()
+            raise ImageError(f"cannot upgrade {describe(self.spec)} from core version "
+                             f"{made_by}: {exc}") from None
 
     def _activate(self) -> None:
         if sys.getrecursionlimit() < RECURSION_LIMIT:

@@ -238,6 +238,17 @@ class UvmDict(PersistentMapping):
     """UVM's mapping; keeps insertion order like Python's dict."""
 
 
+class UvmTree(Persistent):
+    """A large sorted mapping: a BTree (buckets load on demand, so a million entries cost
+    nothing until touched) with a separate length, since counting a BTree walks it."""
+
+    def __init__(self):
+        from BTrees.Length import Length
+        from BTrees.OOBTree import OOBTree
+        self._tree = OOBTree()
+        self._length = Length()
+
+
 class Collector:
     """What ``a & b & c`` builds; ``asList`` turns it into a list."""
 

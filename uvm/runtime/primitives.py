@@ -14,7 +14,7 @@ import sys
 from transaction.interfaces import TransientError
 
 from uvm.runtime.errors import UvmError, as_uvm_error
-from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject
+from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject, UvmTree
 from uvm.runtime.printing import describe, number_string, string_literal
 from uvm.runtime import send as send_mod
 from uvm.runtime.send import Message, send
@@ -653,3 +653,73 @@ def _empty_list(obj):
 @primitive("_EmptyDictionary")
 def _empty_dictionary(obj):
     return UvmDict()
+
+
+# --- trees (large sorted mappings) ---------------------------------------------------------------
+
+def _tree_key(k):
+    if type(k) not in (int, str, float):
+        _fail("tree", f"keys of a tree are numbers or strings, not {_short(k)}")
+    return k
+
+
+@primitive("_EmptyTree")
+def _empty_tree(obj):
+    return UvmTree()
+
+
+@primitive("_TreeAt:IfAbsent:")
+def _tree_at_if_absent(t, k, absent):
+    try:
+        return t._tree[_tree_key(k)]
+    except KeyError:
+        return call_block(absent)
+    except TypeError:
+        _fail("tree", "numbers and strings cannot be mixed as keys of one tree")
+
+
+@primitive("_TreeAt:Put:")
+def _tree_at_put(t, k, v):
+    try:
+        if t._tree.insert(_tree_key(k), v):
+            t._length.change(1)
+        else:
+            t._tree[k] = v
+    except TypeError:
+        _fail("tree", "numbers and strings cannot be mixed as keys of one tree")
+    return v
+
+
+@primitive("_TreeRemoveKey:")
+def _tree_remove_key(t, k):
+    try:
+        value = t._tree.pop(_tree_key(k))
+    except KeyError:
+        raise UvmError(f"removeKey: key {_short(k)} not found") from None
+    t._length.change(-1)
+    return value
+
+
+@primitive("_TreeSize")
+def _tree_size(t):
+    return t._length()
+
+
+@primitive("_TreeKeysFrom:To:")
+def _tree_keys_from_to(t, lo, hi):
+    return UvmList(list(t._tree.keys(_tree_key(lo), _tree_key(hi))))
+
+
+@primitive("_TreeKeysAndValuesDo:")
+def _tree_kv_do(t, block):
+    for k, v in t._tree.items():
+        call_block(block, k, v)
+    return t
+
+
+@primitive("_TreeCopy")
+def _tree_copy(t):
+    new = UvmTree()
+    new._tree.update(t._tree)
+    new._length.change(t._length())
+    return new

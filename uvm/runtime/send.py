@@ -19,8 +19,8 @@ import weakref
 
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import (ASSIGNABLE, PARENT, Block, Collector, Method, UvmDict,
-                                 UvmList, UvmObject, all_maps, instance_dict, map_of,
-                                 mark_changed, slots_of)
+                                 UvmList, UvmObject, UvmTree, all_maps, instance_dict,
+                                 map_of, mark_changed, slots_of)
 
 
 class World:
@@ -42,6 +42,8 @@ class World:
             type(None): t["nil"], Block: t["block"], UvmList: t["list"],
             UvmDict: t["dictionary"], Collector: t["collector"], UvmError: t["error"],
         }
+        if "tree" in t:  # core version 2 (an older image read without upgrading lacks it)
+            self.trait_by_type[UvmTree] = t["tree"]
         self.foreign_trait = t["python"]
 
 
