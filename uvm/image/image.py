@@ -10,6 +10,7 @@ its output is held back until it commits, so a retry never prints twice.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import random
 import sys
@@ -25,7 +26,7 @@ from uvm.image import history as hist
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import ImageError, default_spec, describe, open_storage
 from uvm.runtime import send
-from uvm.runtime.compiler import check_inline_guards, compile_program
+from uvm.runtime.compiler import check_inline_guards, compile_program, on_recompile
 from uvm.runtime.errors import UvmError, as_uvm_error
 from uvm.syntax import parse
 
@@ -96,8 +97,7 @@ class Image:
         ``origin`` (repl, script, -c, filein, ...) and ``meta`` are recorded in the
         transaction for ``history``. Raises ``UvmSyntaxError`` (nothing ran) or
         ``UvmError`` (the transaction was aborted, nothing of it stays)."""
-        program = parse(source, filename)
-        code = compile_program(program)
+        code = _compiled(source, filename)
         return self.run(lambda: code(self.lobby), source, origin, meta)
 
     def run(self, action, source: str, origin: str, meta: dict | None = None):
@@ -247,6 +247,16 @@ class HistoricalView:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, filename: str):
+    """Parsing and compiling cost more than a tiny evaluation's commit: programs that are
+    evaluated again (a client's loop, a repeated REPL input) reuse their code."""
+    return compile_program(parse(source, filename))
+
+
+on_recompile.append(_compiled.cache_clear)
 
 
 def open_image(spec: str | None = None, memory: bool = False, read_only: bool = False) -> Image:

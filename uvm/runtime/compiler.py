@@ -110,10 +110,13 @@ def check_inline_guards(selectors=None) -> None:
     if INLINE_ON != before:
         for method in list(compiled_methods):
             method._fn = None
+        for forget in on_recompile:
+            forget()
         send_mod.invalidate_all()
 
 
 compiled_methods: "weakref.WeakSet[Method]" = weakref.WeakSet()
+on_recompile: list = []  # callables that drop other compiled code (the image's program cache)
 
 
 send_mod._inline_check = check_inline_guards
