@@ -1,0 +1,128 @@
+"""The interactive REPL on a terminal, built from prompt_toolkit parts: the UVM lexer for
+colour, ``UvmCompleter``, the key bindings of ``key_bindings.py``, a history file with
+suggestions from it, and matching-bracket highlighting.
+
+The loop is plain: read an input (Ctrl-C clears it, Ctrl-D ends the loop), hand it to the
+``Session``, print the outcome. Evaluation runs in the main thread, so Ctrl-C while it
+runs raises KeyboardInterrupt inside it; the image aborts the transaction and the session
+reports the interrupt.
+"""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.styles import Style
+
+from uvm.repl.completer import UvmCompleter
+from uvm.repl.key_bindings import uvm_key_bindings
+from uvm.repl.lexer import UvmLexer
+from uvm.repl.session import Outcome, Session, banner
+from uvm.repl.settings import history_path
+
+PROMPT = "uvm> "
+CONTINUATION = "...> "
+STYLE = Style.from_dict({
+    "prompt": "ansigreen bold",
+    "continuation": "ansigreen",
+    "matching-bracket.cursor": "bold bg:ansibrightblack",
+    "matching-bracket.other": "bold bg:ansibrightblack",
+})
+_RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
+
+
+def open_history() -> tuple[History, str | None]:
+    """The persistent input history, or an in-memory one and a warning if the data
+    directory cannot be written."""
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+        return FileHistory(str(path)), None
+    except OSError as e:
+        return InMemoryHistory(), f"(input history is not saved: cannot write {path}: {e.strerror})"
+
+
+class TerminalRepl:
+    """One interactive REPL. ``input``/``output`` are prompt_toolkit's (tests pass a pipe
+    input and a dummy output); ``stdout``/``stderr`` receive results and errors."""
+
+    def __init__(self, session: Session, *, input=None, output=None,
+                 stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 history: History | None = None, color: bool | None = None):
+        self.session = session
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.color = self.stderr.isatty() if color is None else color
+        note = None
+        if history is None:
+            history, note = open_history()
+        self.history_note = note
+        self.prompt = PromptSession(
+            message=[("class:prompt", PROMPT)],
+            prompt_continuation=lambda width, line, wrap: [("class:continuation",
+                                                            CONTINUATION.rjust(width))],
+            multiline=True,
+            lexer=PygmentsLexer(UvmLexer),
+            completer=UvmCompleter(session),
+            complete_while_typing=True,
+            auto_suggest=AutoSuggestFromHistory(),
+            history=history,
+            key_bindings=uvm_key_bindings(self._mode_changed),
+            editing_mode=_mode(session.editing_mode),
+            input_processors=[HighlightMatchingBracketProcessor(chars="[](){}")],
+            style=STYLE,
+            enable_open_in_editor=True,
+            tempfile_suffix=".uvm",
+            input=input,
+            output=output,
+        )
+
+    def _mode_changed(self, mode: str) -> None:
+        self.session.editing_mode = mode
+
+    def run(self) -> None:
+        """Read, evaluate, print until Ctrl-D or :quit."""
+        self._write(self.stdout, banner(self.session.image))
+        if self.history_note:
+            self._write(self.stderr, self.history_note)
+        while not self.session.done:
+            try:
+                text = self.prompt.prompt()
+            except KeyboardInterrupt:
+                continue                       # Ctrl-C while typing: a fresh, empty input
+            except EOFError:
+                break                          # Ctrl-D on an empty input
+            try:
+                outcome = self.session.run(text)
+            except KeyboardInterrupt:          # between the evaluation and its report
+                outcome = Outcome("interrupted", error="Interrupted.")
+            self.show(outcome)
+            if self.prompt.app.editing_mode != _mode(self.session.editing_mode):
+                self.prompt.app.editing_mode = _mode(self.session.editing_mode)
+
+    def show(self, outcome: Outcome) -> None:
+        if outcome.output:
+            self._write(self.stdout, outcome.output)
+        if outcome.error:
+            self._write(self.stderr, self._red(outcome.error))
+
+    def _red(self, text: str) -> str:
+        if not self.color:
+            return text
+        first, _, rest = text.partition("\n")
+        return f"{_RED}{first}{_RESET}" + (f"\n{_DIM}{rest}{_RESET}" if rest else "")
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        stream.write(text + "\n")
+        stream.flush()
+
+
+def _mode(name: str) -> EditingMode:
+    return EditingMode.VI if name == "vi" else EditingMode.EMACS
