@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "filein": "uvm.image.commands:filein_command",
     "serve": "uvm.image.commands:serve_command",
     "pack": "uvm.image.commands:pack_command",
+    "kernel": "uvm.repl.kernel:main",
 }
 
 
