@@ -161,3 +161,14 @@ def test_printing(run):
     assert run("3.0 printString") == "3.0"
     assert run("(0.1 + 0.2) printString") == "0.30000000000000004"
     assert run("nil printString") == "nil"
+
+
+def test_integer_methods_are_customized_yet_work_for_any_receiver(run):
+    # fib gets a body compiled for int receivers; an object inheriting traits integer
+    # (whose own - and < answer objects) must still run the generic body.
+    run("traits integer _AddSlots: (| countdown = (self < 1 ifTrue: [0] False: [(self - 1) countdown + 1]) |)")
+    assert run("30 countdown") == 30
+    run("lobby _AddSlots: (| fake = (| parent* = traits integer. n <- 3. "
+        "< x = (n < x). - x = (_Clone n: n - x) |) |)")
+    assert run("fake countdown") == 3
+    assert run("fake n") == 3

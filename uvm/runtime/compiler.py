@@ -164,6 +164,9 @@ class Fn:
         self.needs_home = False          # some block inside returns non-locally
         self.fixed: set[str] = {"self"} | set(params)  # names never reassigned here
         self.type_uses: dict[str, int] = {}
+        self.ints: set[str] = set()    # names known to hold ints (no guard needed)
+        self.bools: set[str] = set()   # names known to hold booleans
+        self.int_tests: set[str] = set()  # names an int guard had to test
 
     def type_of(self, name: str) -> str:
         """``type(name)``; for a name never reassigned, a marker that ``finish`` turns
@@ -339,6 +342,7 @@ class Compiler:
                 inner_fn.params.append(self.declare(inner, slot.name, False).py)
         outer_fixed = fn.fixed | {"_home"}
         inner_fn.fixed |= set(inner_fn.params) | outer_fixed
+        inner_fn.ints, inner_fn.bools = set(fn.ints), set(fn.bools)
         self.function(inner_fn, inner, node.slots, node.code, result_self=False)
         inner_fn.finish()
         body = "\n".join(text for _, text, _ in inner_fn.lines)
@@ -386,7 +390,7 @@ class Compiler:
         rcv = "self" if node.receiver is None else self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = span
-        if not sel.startswith("_") and not _is_literal(rcv):
+        if not sel.startswith("_") and not _is_literal(rcv) and rcv not in fn.ints:
             if not args:
                 return self.slot_read(fn, rcv, sel)
             if len(args) == 1 and sel.endswith(":") and sel.count(":") == 1:
@@ -397,7 +401,7 @@ class Compiler:
         """A unary send that may turn out to read a data slot (see ``Site.dobj``)."""
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"{t} = {site}.slots[{site}.key] if {rcv} is {site}.dobj "
+        self.emit(fn, f"{t} = {site}.slots[{sel!r}] if {rcv} is {site}.dobj "
                       f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
         return t
 
@@ -406,7 +410,7 @@ class Compiler:
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
         self.emit(fn, f"if {rcv} is {site}.dobj:")
-        self.emit(fn, f"  {site}.slots[{site}.key] = {value}; {t} = {rcv}")
+        self.emit(fn, f"  {site}.slots[{sel[:-1]!r}] = {value}; {t} = {rcv}")
         self.emit(fn, "else:")
         self.emit(fn, f"  {t} = {self.site_call(fn, sel, rcv, site)}({rcv}, {value})")
         return t
@@ -458,13 +462,16 @@ class Compiler:
     def site_call(self, fn: Fn, sel: str, rcv: str, site: str | None = None) -> str:
         """The target for ``rcv`` at a (new) call site: cache hit, or the slow path."""
         site = site or self.const(send_mod.new_site(sel))
+        if rcv in fn.ints:
+            return f"({site}.target if {site}.type is int else _miss({site}, {rcv}))"
         same_object = "" if _is_literal(rcv) else f" or {rcv} is {site}.obj"
         return f"({site}.target if {fn.type_of(rcv)} is {site}.type{same_object} else _miss({site}, {rcv}))"
 
     def int_guard(self, fn: Fn, names) -> str:
-        """A guard that every name is an int (int literals need no test)."""
-        tests = [f"{fn.type_of(n)} is int" for n in names if not _is_int_literal(n)]
-        return " and ".join(tests) or "True"
+        """A guard that every name is an int (literals and known ints need no test)."""
+        names = [n for n in names if not _is_int_literal(n) and n not in fn.ints]
+        fn.int_tests.update(names)
+        return " and ".join(f"{fn.type_of(n)} is int" for n in names) or "True"
 
     # -- inlining
     def try_inline(self, fn: Fn, scope: Scope, node: A.Send) -> str | None:
@@ -489,7 +496,12 @@ class Compiler:
         self.span = node.span
         t = self.tmp()
         op = _ARITH_OPS[node.selector]
-        self.emit(fn, f"{t} = {a} {op} {b} if {self.int_guard(fn, (a, b))} "
+        guard = self.int_guard(fn, (a, b))
+        if guard == "True":  # both known ints: the result's type is known too
+            self.emit(fn, f"{t} = {a} {op} {b}")
+            (fn.ints if op in "+-*" else fn.bools).add(t)
+            return t
+        self.emit(fn, f"{t} = {a} {op} {b} if {guard} "
                       f"else {self.site_call(fn, node.selector, a)}({a}, {b})")
         return t
 
@@ -563,6 +575,9 @@ class Compiler:
             self.emit(fn, f"{cond} = {literal}")
         r = self.tmp()
         args = node.args
+        if cond in fn.bools:
+            self.known_if(fn, scope, node, cond, r)
+            return r
         if sel == "ifTrue:":
             branches = {"True": args[0], "False": None}
         elif sel == "ifFalse:":
@@ -590,6 +605,21 @@ class Compiler:
         self.fallback(fn, scope, node, r, cond)
         fn.indent -= 1
         return r
+
+    def known_if(self, fn: Fn, scope: Scope, node: A.Send, cond: str, r: str) -> None:
+        """``ifTrue:False:`` and friends on a value known to be a boolean: no fallback."""
+        sel, args = node.selector, node.args
+        then, otherwise = {"ifTrue:": (args[0], None), "ifFalse:": (None, args[0]),
+                           "ifTrue:False:": (args[0], args[1]), "ifFalse:True:": (args[1], args[0]),
+                           "and:": (args[0], "False"), "or:": ("True", args[0])}[sel]
+        for test, body in ((f"if {cond}:", then), ("else:", otherwise)):
+            self.emit(fn, test, node.span)
+            fn.indent += 1
+            if isinstance(body, A.Block):
+                self.inline_body(fn, scope, body, [], r)
+            else:
+                self.emit(fn, f"{r} = {body if body is not None else 'None'}", node.span)
+            fn.indent -= 1
 
     def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
@@ -820,7 +850,27 @@ def compile_method(method: Method):
     fn.params = params
     fn.fixed |= set(params)
     c.function(fn, scope, literal.slots, literal.code, result_self=True)
+    if "self" in fn.int_tests:
+        _customize_for_int(c, fn, scope, literal)
     return c.build(fn, params)
+
+
+def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiteral) -> None:
+    """Self's customization: a method that tests ``self`` for an int (arithmetic on its
+    receiver, typically in ``traits integer``) gets a second body compiled knowing that,
+    entered when it holds -- without the guards, and with known-boolean comparisons."""
+    spec = Fn(fn.name, fn.params, None)
+    spec.fixed = set(fn.fixed)
+    spec.ints = {"self"}
+    spec_scope = Scope(None, spec)
+    spec_scope.vars = {name: Var(var.py, False, spec) for name, var in scope.vars.items()}
+    c.function(spec, spec_scope, literal.slots, literal.code, result_self=True)
+    spec.finish()
+    fn.finish()
+    fn.lines = [(1, "if type(self) is int:", None)] + [
+        (indent + 1, text, span) for indent, text, span in spec.lines] + fn.lines
+    fn.needs_home = fn.needs_home or spec.needs_home
+    fn.finish = lambda: None  # both bodies are finished
 
 
 def compile_program(program: A.Program, core: bool = False):

@@ -72,7 +72,8 @@ class Site:
 
     When that object's message reads or assigns a data slot, the site also remembers the
     holder's slot dictionary (``dobj``, ``slots``, ``key``, ``holder``), so the generated
-    code touches the dictionary without a call. Two facts make that safe, and both end
+    code touches the dictionary without a call (the key is the selector's slot name, which
+    the generated code spells out). Two facts make that safe, and both end
     when a transaction or savepoint does: the dictionary stays the holder's (an object
     gets a new one when it is reloaded), and a write site's holder is already marked
     changed (the first, slow write marked it). So ``forget_objects`` must run after every
