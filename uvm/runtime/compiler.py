@@ -567,59 +567,30 @@ class Compiler:
         self.emit(fn, f"{result} = {t}", span)
 
     def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
-        sel = node.selector
         cond = self.expr(fn, scope, node.receiver)
         self.span = node.span
         if _is_literal(cond):  # `3 ifTrue: [...]`: test a name, not a literal
             literal, cond = cond, self.tmp()
             self.emit(fn, f"{cond} = {literal}")
         r = self.tmp()
-        args = node.args
-        if cond in fn.bools:
-            self.known_if(fn, scope, node, cond, r)
-            return r
-        if sel == "ifTrue:":
-            branches = {"True": args[0], "False": None}
-        elif sel == "ifFalse:":
-            branches = {"True": None, "False": args[0]}
-        elif sel == "ifTrue:False:":
-            branches = {"True": args[0], "False": args[1]}
-        elif sel == "ifFalse:True:":
-            branches = {"True": args[1], "False": args[0]}
-        elif sel == "and:":
-            branches = {"True": args[0], "False": "False"}
-        else:  # or:
-            branches = {"True": "True", "False": args[0]}
-        first = True
-        for value, body in branches.items():
-            self.emit(fn, f"{'if' if first else 'elif'} {cond} is {value}:", node.span)
-            first = False
-            fn.indent += 1
-            if isinstance(body, A.Block):
-                self.inline_body(fn, scope, body, [], r)
-            else:
-                self.emit(fn, f"{r} = {body if body is not None else 'None'}", node.span)
-            fn.indent -= 1
-        self.emit(fn, "else:", node.span)
-        fn.indent += 1
-        self.fallback(fn, scope, node, r, cond)
-        fn.indent -= 1
-        return r
-
-    def known_if(self, fn: Fn, scope: Scope, node: A.Send, cond: str, r: str) -> None:
-        """``ifTrue:False:`` and friends on a value known to be a boolean: no fallback."""
-        sel, args = node.selector, node.args
-        then, otherwise = {"ifTrue:": (args[0], None), "ifFalse:": (None, args[0]),
-                           "ifTrue:False:": (args[0], args[1]), "ifFalse:True:": (args[1], args[0]),
-                           "and:": (args[0], "False"), "or:": ("True", args[0])}[sel]
-        for test, body in ((f"if {cond}:", then), ("else:", otherwise)):
+        then, otherwise = _branches(node)
+        known = cond in fn.bools  # then no fallback for non-booleans is needed
+        tests = ((f"if {cond}:", then), ("else:", otherwise)) if known else \
+            ((f"if {cond} is True:", then), (f"elif {cond} is False:", otherwise))
+        for test, body in tests:
             self.emit(fn, test, node.span)
             fn.indent += 1
             if isinstance(body, A.Block):
                 self.inline_body(fn, scope, body, [], r)
             else:
-                self.emit(fn, f"{r} = {body if body is not None else 'None'}", node.span)
+                self.emit(fn, f"{r} = {body}", node.span)
             fn.indent -= 1
+        if not known:
+            self.emit(fn, "else:", node.span)
+            fn.indent += 1
+            self.fallback(fn, scope, node, r, cond)
+            fn.indent -= 1
+        return r
 
     def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
@@ -731,6 +702,19 @@ def _is_literal(code: str) -> bool:
 
 def _arity(block: A.Block) -> int:
     return sum(1 for s in block.slots if s.kind is A.SlotKind.ARGUMENT)
+
+
+def _branches(node: A.Send) -> tuple:
+    """(what runs when true, when false) for the if-like selectors: a block, or the
+    Python text of the value."""
+    a = node.args
+    sel = node.selector
+    if sel == "ifTrue:False:":
+        return a[0], a[1]
+    if sel == "ifFalse:True:":
+        return a[1], a[0]
+    return {"ifTrue:": (a[0], "None"), "ifFalse:": ("None", a[0]),
+            "and:": (a[0], "False"), "or:": ("True", a[0])}[sel]
 
 
 def _inlinable_shape(node: A.Send) -> bool:

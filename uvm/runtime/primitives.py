@@ -263,26 +263,20 @@ def _num_args(block):
     return block.arity
 
 
-@primitive("_WhileTrue:")
-def _while_true(cond, body):
-    while True:
-        c = call_block(cond)
-        if c is False:
-            return None
-        if c is not True:
-            _fail("whileTrue:", "the condition must answer a boolean")
-        call_block(body)
+def _while(selector: str, until: bool):
+    def loop(cond, body):
+        while True:
+            c = call_block(cond)
+            if c is until:
+                return None
+            if c is not (not until):
+                _fail(selector, "the condition must answer a boolean")
+            call_block(body)
+    PRIMITIVES[f"_{selector[0].upper()}{selector[1:]}"] = loop
 
 
-@primitive("_WhileFalse:")
-def _while_false(cond, body):
-    while True:
-        c = call_block(cond)
-        if c is True:
-            return None
-        if c is not False:
-            _fail("whileFalse:", "the condition must answer a boolean")
-        call_block(body)
+_while("whileTrue:", until=False)
+_while("whileFalse:", until=True)
 
 
 @primitive("_OnError:")
