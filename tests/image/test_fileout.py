@@ -79,7 +79,7 @@ def test_round_trip_gives_an_equal_object(tmp_path):
         b.run_file(str(tmp_path / "circle.uvm"), origin="filein")
         copy = b.lobby._slots["circle"]
         assert slot_shape(copy) == original
-        assert copy.__dict__.get("_annotation") == "A circle; radius in metres"
+        assert copy.object_annotation() == "A circle; radius in metres"
         assert copy._slots["area"].provenance is None  # provenance travels as a comment
         assert b.eval("(circle clone scale: 2) area printString , ' ' , (circle + circle) printString , ' ' , circle describe") == behaviour
         assert copy._slots["parent"] is b.eval("shapes base")
@@ -165,3 +165,14 @@ def test_unknown_paths_and_values_without_source(image):
     image.lobby._slots["holder"]._slots["m"] = __import__("math")
     with pytest.raises(FileOutError, match="no source form"):
         file_out(image.lobby, "holder")
+
+
+def test_fileout_from_a_freshly_opened_image_keeps_annotations(tmp_path):
+    """Objects of a reopened image are ghosts until touched: file-out must load them."""
+    path = str(tmp_path / "ghosts.fs")
+    with uvm.open(path) as a:
+        build(a)
+    with uvm.open(path) as a:
+        text = file_out(a.lobby, "circle")
+    assert "{} = 'A circle; radius in metres'." in text
+    assert "{ 'Category: geometry'" in text

@@ -105,7 +105,7 @@ class Writer:
         return "(|\n" + body + "|)" if body else "(| |)"
 
     def slots(self, obj: UvmObject, indent: str) -> str:
-        note = obj.__dict__.get("_annotation")
+        note = obj.object_annotation()
         head = f"{indent}{{}} = {string_literal(note)}.\n" if note else ""
         items = [(obj.annotations_of(name), self.slot(obj, name, kind))
                  for name, kind in obj._kinds.items()]

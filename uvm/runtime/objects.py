@@ -2,10 +2,11 @@
 
 A ``UvmObject`` keeps its slots in a plain ``dict`` inside its own persistent state
 (``_slots``: name -> value, in slot order) with a parallel ``_kinds`` dict (name -> kind
-code). Measured while choosing: a plain dict in the object's state reads in about 41 ns
-where a separate ``PersistentMapping`` costs about 120 ns, and it halves the image. The
-price is the seed's Persistence Covenant: Persistent cannot see writes inside the dict, so
-every slot write here sets ``_p_changed`` itself.
+code). A plain dict in the object's own state is one record per object and no extra
+Persistent attribute lookup per read (a separate ``PersistentMapping`` would be both: the
+language-core issue measured about 120 ns against 41 ns per read, and twice the image
+size). The price is the seed's Persistence Covenant: Persistent cannot see writes inside
+the dict, so every slot write here sets ``_p_changed`` itself.
 
 Each object also has a *map* (Self's hidden class), kept in the volatile ``_v_map``: the
 slot layout plus the identity of its constant and parent slot values. Objects with equal
@@ -82,9 +83,13 @@ class UvmObject(Persistent):
         old_value = self._slots.get(name, _MISSING)
         self._slots[name] = value
         self._kinds[name] = kind
-        if annotations:
-            ann = dict(self.__dict__.get("_annotations") or {})
-            ann[name] = tuple(annotations)
+        old_annotations = self.__dict__.get("_annotations") or {}
+        if annotations or name in old_annotations:
+            ann = dict(old_annotations)
+            if annotations:
+                ann[name] = tuple(annotations)
+            else:
+                del ann[name]
             self._annotations = ann
         self._p_changed = True
         if old_kind != kind or (kind != ASSIGNABLE and old_value is not value):
@@ -120,14 +125,20 @@ class UvmObject(Persistent):
         return list(self._slots)
 
     def annotations_of(self, name: str) -> tuple:
+        self._p_activate()  # __dict__ alone does not load a ghost
         return (self.__dict__.get("_annotations") or {}).get(name, ())
+
+    def object_annotation(self) -> str | None:
+        """The ``{} = '...'`` annotation of the object itself, if any."""
+        self._p_activate()
+        return self.__dict__.get("_annotation")
 
     def clone(self) -> "UvmObject":
         """Shallow copy: same slots and values, same map."""
         new = UvmObject.__new__(type(self))
         Persistent.__init__(new)
         new._slots = dict(self._slots)
-        new._kinds = dict(self._kinds)
+        new._kinds = dict(self._kinds)  # (this read loaded self if it was a ghost)
         ann = self.__dict__.get("_annotations")
         if ann:
             new._annotations = ann

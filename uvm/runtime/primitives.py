@@ -64,7 +64,7 @@ def _add_slots(obj, source):
         _fail("_AddSlots:", "receiver and argument must be objects")
     for name, kind in source._kinds.items():
         obj.define_slot(name, source._slots[name], kind, source.annotations_of(name))
-    note = source.__dict__.get("_annotation")
+    note = source.object_annotation()
     if note is not None:  # the object annotation {} = '...' travels with the slots
         obj._annotation = note
     return obj
