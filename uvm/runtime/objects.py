@@ -153,7 +153,7 @@ class UvmObject(Persistent):
         return send(self, selector, *args)
 
     def __getattr__(self, name: str):
-        if name.startswith(("_p_", "_v_", "__")) or name in ("_slots", "_kinds"):
+        if name.startswith("_"):  # Persistent's and ours; UVM slots never start with _
             raise AttributeError(name)
         from uvm.runtime.send import python_attribute
         return python_attribute(self, name)

@@ -71,23 +71,22 @@ class Site:
     type it saw, or the last object it saw (valid until an invalidation resets it).
 
     When that object's message reads or assigns a data slot, the site also remembers the
-    holder's slot dictionary (``dobj``, ``slots``, ``key``, ``holder``), so the generated
-    code touches the dictionary without a call (the key is the selector's slot name, which
-    the generated code spells out). Two facts make that safe, and both end
-    when a transaction or savepoint does: the dictionary stays the holder's (an object
+    holder's slot dictionary (``dobj``, ``slots``), so the generated code touches the
+    dictionary without a call (the key is the selector's slot name, which the generated
+    code spells out). Two facts make that safe, and both end when a transaction or
+    savepoint does: the dictionary stays the holder's (an object
     gets a new one when it is reloaded), and a write site's holder is already marked
     changed (the first, slow write marked it). So ``forget_objects`` must run after every
     commit, abort, savepoint and savepoint rollback."""
 
-    __slots__ = ("type", "obj", "target", "selector", "dobj", "slots", "key", "holder",
-                 "__weakref__")
+    __slots__ = ("type", "obj", "target", "selector", "dobj", "slots", "__weakref__")
 
     def __init__(self, selector: str):
         self.selector = selector
         self.reset()
 
     def reset(self) -> None:
-        self.type = self.target = self.slots = self.key = self.holder = None
+        self.type = self.target = self.slots = None
         self.obj = self.dobj = _NO_OBJECT
 
 
@@ -109,8 +108,7 @@ def site_miss(site: Site, receiver):
         site.type, site.obj = None, receiver
         data_slot = getattr(target, "data_slot", None)
         if data_slot is not None:
-            holder = data_slot[0] or receiver
-            site.dobj, site.slots, site.key, site.holder = receiver, slots_of(holder), data_slot[1], holder
+            site.dobj, site.slots = receiver, slots_of(data_slot[0] or receiver)
             _slot_sites.append(site)
     else:
         target = host_target(receiver, site.selector)
@@ -365,7 +363,7 @@ def invalidate(name: str) -> None:
 def forget_objects() -> None:
     """Drop the sites' direct slot-dictionary caches (objects may have been reloaded)."""
     for site in _slot_sites:
-        site.dobj, site.slots, site.holder = _NO_OBJECT, None, None
+        site.dobj, site.slots = _NO_OBJECT, None
     _slot_sites.clear()
 
 
