@@ -28,6 +28,9 @@ SUBCOMMANDS: dict[str, str] = {
     "filein": "uvm.image.commands:filein_command",
     "serve": "uvm.image.commands:serve_command",
     "pack": "uvm.image.commands:pack_command",
+    "awaken": "uvm.llm.commands:awaken_command",
+    "model": "uvm.llm.commands:model_command",
+    "persona": "uvm.llm.commands:persona_command",
     "kernel": "uvm.repl.kernel:main",
 }
 
@@ -72,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     if program not in (None, "-") and not os.path.exists(program):
         print(f"uvm: cannot open {program!r}: no such file", file=sys.stderr)
         return 2
-    if opts.llm not in (None, "none") and not opts.no_llm:
-        print("uvm: note: language-model backends are not built yet; a message an object "
-              "does not understand is an error", file=sys.stderr)
+    from uvm.llm.errors import LLMError
+    from uvm.llm.settings import configure_run
+    try:  # the run's backend: a setting of this process, never stored in the image
+        configure_run(opts.llm, opts.no_llm)
+    except LLMError as e:
+        print(f"uvm: {e}", file=sys.stderr)
+        return 2
     if opts.code is not None and opts.print_code is not None:
         print("uvm: use one of -c and -p", file=sys.stderr)
         return 2

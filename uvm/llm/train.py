@@ -1,0 +1,112 @@
+"""Fine-tune a persona's LoRA adapter on the CPU with PEFT.
+
+The dataset is JSON Lines, one ``{"prompt": ..., "answer": ...}`` per line (an optional
+``"system"`` is used as the system message). Each pair is put through the model's chat
+template; the loss counts only the answer's tokens. The run is seeded, so the same data,
+settings and base model give the same adapter.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+
+from uvm.llm.errors import LLMError
+
+DEFAULTS = {"rank": 8, "alpha": 16, "steps": 60, "lr": 1e-3, "batch": 4, "seed": 0,
+            "targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+
+
+def read_dataset(path: str) -> tuple[list[dict], str]:
+    """The (prompt, answer) pairs of ``path`` and the file's sha256."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise LLMError(f"cannot read the dataset {path}: {e.strerror}") from None
+    rows = []
+    for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise LLMError(f"{path}:{n}: not JSON: {e.msg}") from None
+        if not isinstance(row.get("prompt"), str) or not isinstance(row.get("answer"), str):
+            raise LLMError(f"{path}:{n}: each line needs \"prompt\" and \"answer\" strings")
+        rows.append(row)
+    if not rows:
+        raise LLMError(f"the dataset {path} is empty")
+    return rows, hashlib.sha256(raw).hexdigest()
+
+
+def _encode(tokenizer, row: dict) -> tuple[list[int], list[int]]:
+    messages = ([{"role": "system", "content": row["system"]}] if row.get("system") else [])
+    messages.append({"role": "user", "content": row["prompt"]})
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                           return_dict=False)
+    if hasattr(prompt, "input_ids"):
+        prompt = prompt["input_ids"]
+    answer = tokenizer(row["answer"] + "<|im_end|>", add_special_tokens=False)["input_ids"]
+    ids = list(prompt) + list(answer)
+    return ids, [-100] * len(prompt) + list(answer)
+
+
+def train_lora(model, tokenizer, rows: list[dict], rank: int = 8, alpha: int = 16,
+               steps: int = 60, lr: float = 1e-3, batch: int = 4, seed: int = 0,
+               targets: list[str] | None = None, log=None) -> tuple[dict, dict, dict]:
+    """Train a LoRA on ``model`` (which it changes: pass a freshly loaded one). Returns the
+    adapter's tensors (PEFT's key names), its LoRA settings, and what happened."""
+    import torch
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict
+    targets = list(targets or DEFAULTS["targets"])
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    config = {"r": rank, "lora_alpha": alpha, "target_modules": targets, "lora_dropout": 0.0,
+              "bias": "none", "task_type": "CAUSAL_LM"}
+    peft_model = get_peft_model(model, LoraConfig(**config))
+    peft_model.train()
+    encoded = [_encode(tokenizer, r) for r in rows]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    params = [p for p in peft_model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    order: list[int] = []
+    losses = []
+    t0 = time.perf_counter()
+    for step in range(steps):
+        if len(order) < batch:
+            more = list(range(len(encoded)))
+            rng.shuffle(more)
+            order += more
+        picked = [encoded[order.pop()] for _ in range(min(batch, len(encoded)))]
+        width = max(len(ids) for ids, _ in picked)
+        ids = torch.full((len(picked), width), pad, dtype=torch.long)
+        labels = torch.full((len(picked), width), -100, dtype=torch.long)
+        mask = torch.zeros((len(picked), width), dtype=torch.long)
+        for i, (x, y) in enumerate(picked):
+            ids[i, :len(x)] = torch.tensor(x)
+            labels[i, :len(y)] = torch.tensor(y)
+            mask[i, :len(x)] = 1
+        loss = peft_model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(float(loss.detach()))
+        if log is not None:
+            log(step + 1, steps, losses[-1])
+    seconds = time.perf_counter() - t0
+    tensors = {k: v.detach().contiguous().clone()
+               for k, v in get_peft_model_state_dict(peft_model).items()}
+    stats = {"steps": steps, "batch": batch, "lr": lr, "seed": seed, "examples": len(rows),
+             "first_loss": round(losses[0], 4), "last_loss": round(sum(losses[-5:]) /
+                                                                  len(losses[-5:]), 4),
+             "seconds": round(seconds, 1)}
+    return tensors, config, stats
+
+
+def save_adapter(path: str, tensors: dict, config: dict, persona: str, stats: dict) -> None:
+    import safetensors.torch
+    from uvm.llm.pllm import CONFIG_KEY
+    safetensors.torch.save_file(tensors, path, metadata={
+        CONFIG_KEY: json.dumps(config), "uvm.persona": persona, "uvm.training": json.dumps(stats)})
