@@ -1,0 +1,134 @@
+"""The Jupyter kernel, installed with ``uvm kernel install`` into a private prefix and
+driven by jupyter_client's blocking client, as a notebook would drive it."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+
+import uvm
+from tests.conftest import REPO
+from uvm.cli import main as uvm_main
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    prefix = tmp_path / "prefix"
+    assert uvm_main(["kernel", "install", "--prefix", str(prefix)]) == 0
+    kernels = prefix / "share" / "jupyter" / "kernels"
+    spec = json.loads((kernels / "uvm" / "kernel.json").read_text())
+    assert spec["argv"][:3] == [sys.executable, "-m", "uvm.repl.kernel"]
+    assert spec["language"] == "uvm" and spec["interrupt_mode"] == "signal"
+    km = KernelManager(kernel_name="uvm",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO)
+    km.start_kernel(env=env, cwd=str(tmp_path))
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=TIMEOUT)
+        yield km, client, tmp_path
+    finally:
+        client.stop_channels()
+        if km.is_alive():
+            km.shutdown_kernel(now=False)
+
+
+def execute(client, code):
+    """(reply content, [(iopub message type, content)]) for one cell."""
+    seen = []
+    reply = client.execute_interactive(code, output_hook=seen.append, timeout=TIMEOUT)
+    return reply["content"], [(m["msg_type"], m["content"]) for m in seen
+                              if m["msg_type"] not in ("status", "execute_input")]
+
+
+def test_cells_results_output_errors_and_completion(kernel):
+    km, client, tmp_path = kernel
+    reply, out = execute(client, "lobby _AddSlots: (| answer = 42 |). 'hi' printLine. answer + 1")
+    assert reply["status"] == "ok"
+    assert ("stream", {"name": "stdout", "text": "hi\n"}) in out
+    results = [c for t, c in out if t == "execute_result"]
+    assert results[0]["data"]["text/plain"] == "43"
+
+    reply, out = execute(client, "nil zork")
+    assert reply["status"] == "error" and reply["ename"] == "Error"
+    assert reply["evalue"] == "doesNotUnderstand: #zork, sent to nil"
+    assert reply["traceback"][:2] == ["Error: doesNotUnderstand: #zork, sent to nil",
+                                      "  at <cell>:1:1"]
+    assert [t for t, _ in out] == ["error"]
+
+    reply, _ = execute(client, "3 + 4 * 7")
+    assert reply["ename"] == "SyntaxError" and reply["traceback"][-1].strip() == "^"
+
+    reply, out = execute(client, ":inspect answer")
+    assert reply["status"] == "ok" and "42" in out[0][1]["text"]
+
+    msg = client.complete("traits integer fact", 19, reply=True, timeout=TIMEOUT)["content"]
+    assert msg["status"] == "ok" and msg["matches"] == ["factorial"]
+    assert (msg["cursor_start"], msg["cursor_end"]) == (15, 19)
+    msg = client.complete("answ", 4, reply=True, timeout=TIMEOUT)["content"]
+    assert msg["matches"] == ["answer"]
+
+    client.is_complete("(| x <- 3")
+    assert client.get_shell_msg(timeout=TIMEOUT)["content"] == {"status": "incomplete",
+                                                                  "indent": "  "}
+    client.inspect("traits integer", 14)
+    found = client.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert found["found"] and "traits integer" in found["data"]["text/plain"]
+
+
+def test_interrupt_rolls_the_cell_back_and_the_kernel_goes_on(kernel):
+    km, client, tmp_path = kernel
+    client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. [true] whileTrue: []")
+    while True:                          # wait until the loop is running
+        msg = client.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
+            break
+    km.interrupt_kernel()
+    reply = client.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
+    reply, out = execute(client, "lobby _SlotNames includes: 'mark'")
+    assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["false"]
+
+
+def test_cells_are_committed_to_the_image(kernel):
+    km, client, tmp_path = kernel
+    execute(client, "lobby _AddSlots: (| saved <- 'yes' |)")
+    client.stop_channels()
+    km.shutdown_kernel(now=False)
+    with uvm.open(str(tmp_path / "notebook.fs")) as image:    # the kernel let it go
+        assert image.eval("saved") == "yes"
+        assert image.history(1)[0].origin == "jupyter"
+
+
+def test_a_locked_image_is_reported_in_the_cell(kernel):
+    km, client, tmp_path = kernel
+    execute(client, "1")                          # the kernel now holds notebook.fs
+    with pytest.raises(Exception):
+        uvm.open(str(tmp_path / "notebook.fs"))
+    km2 = KernelManager(kernel_name="uvm", kernel_spec_manager=km.kernel_spec_manager)
+    km2.start_kernel(env=dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"),
+                              PYTHONPATH=REPO), cwd=str(tmp_path))
+    c2 = km2.client()
+    c2.start_channels()
+    try:
+        c2.wait_for_ready(timeout=TIMEOUT)
+        reply, _ = execute(c2, "1 + 1")
+        assert reply["status"] == "error" and reply["ename"] == "ImageError"
+        assert "another process" in reply["evalue"]
+    finally:
+        c2.stop_channels()
+        km2.shutdown_kernel(now=True)
+
+
+def test_install_reports_a_place_it_cannot_write(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert uvm_main(["kernel", "install", "--prefix", str(blocker / "sub")]) == 1
+    assert "cannot install the kernel" in capsys.readouterr().err
