@@ -158,7 +158,7 @@ def test_graph_uses_graphviz_when_installed(session, image, tmp_path, monkeypatc
 
 
 def test_model_approve_debug_mode_quit(session):
-    assert "no language model is configured" in session.run(":model").output
+    assert "backend: " in session.run(":model").output
     assert session.approve is True
     assert session.run(":approve off").output.startswith("approval of model-written methods is off")
     assert session.approve is False and "off" in session.run(":approve").output

@@ -279,18 +279,22 @@ def _graph(session: Session, arg: str) -> Outcome:
 
 @command("model", ":model", "which language model is in use, its adapters and their tiers")
 def _model(session: Session, arg: str) -> str:
-    return (f"model: {model_status()}\n"
-            f"adapters: none (no model, so no persona adapters are loaded: hot, warm or cold)\n"
-            f"approval of model-written methods: {'on' if session.approve else 'off'} "
-            f"(:approve on|off)")
+    try:
+        from uvm.llm.commands import status_lines
+        lines = status_lines(session.image)
+    except ImportError:
+        lines = [f"model: {model_status(session.image)}"]
+    except Exception as e:  # noqa: BLE001 -- a bad model setting is reported, not raised
+        raise CommandError(f"cannot tell the model's state: {e}") from None
+    approve = "on" if session.approve else "off"
+    return "\n".join(lines + [f"approval of model-written methods: {approve} (:approve on|off)"])
 
 
 @command("approve", ":approve [on|off]",
          "show model-written code and ask before installing it", complete="choices",
          choices=("on", "off"))
 def _approve(session: Session, arg: str) -> str:
-    text = _switch(session, "approve", arg, "approval of model-written methods")
-    return text + " (it takes effect once a language model is configured)"
+    return _switch(session, "approve", arg, "approval of model-written methods")
 
 
 @command("debug", ":debug [on|off]", "show Python tracebacks with errors", complete="choices",

@@ -16,8 +16,7 @@ from uvm.repl.display import truncate
 from uvm.repl.naming import ObjectNames
 
 INTERRUPTED = "Interrupted: the evaluation stopped and its transaction was rolled back."
-NO_MODEL = ("no language model is configured: model backends come with the language-model "
-            "issue, so a message an object does not understand is an error")
+NO_MODEL = "none (this installation has no language-model support)"
 
 
 @dataclass
@@ -135,9 +134,26 @@ def image_name(image) -> str:
     return image.path or "an in-memory image (nothing is saved)"
 
 
-def model_status() -> str:
-    """One line on the language model; a later issue replaces this with the real state."""
-    return NO_MODEL
+def model_status(image) -> str:
+    """One line on the language model of this run, without loading it: the backend spec
+    (a setting of the run) and the base model the image holds, if any."""
+    try:
+        from uvm.llm.pllm import get_pllm
+        from uvm.llm.settings import run_spec
+    except ImportError:
+        return NO_MODEL
+    try:
+        spec = run_spec()
+        if spec == "none":
+            return "none (--no-llm: a message an object does not understand is an error)"
+        pllm = get_pllm(image)
+    except Exception as e:  # noqa: BLE001 -- a bad setting must not stop the REPL
+        return f"unknown ({e})"
+    if pllm is not None:
+        held = f"base model {pllm.describe()['name']} in the image"
+    else:
+        held = "no base model imported into this image yet (`uvm awaken`)"
+    return f"{spec}, {held}; loaded when first needed"
 
 
 def banner(image) -> str:
@@ -145,5 +161,5 @@ def banner(image) -> str:
     count = object_count(image)
     size = f", {count:,} objects" if count is not None else ""
     return (f"UVM {uvm.__version__} on {image_name(image)}{size}.\n"
-            f"Model: none configured (language-model backends are not built yet).\n"
+            f"Model: {model_status(image)}.\n"
             f"Each input is one transaction. :help lists the commands; Ctrl-D exits.")
