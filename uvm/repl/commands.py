@@ -163,7 +163,7 @@ def _history(session: Session, arg: str) -> str:
         first = (source[0][:60] + (" ..." if len(source) > 1 or len(source[0]) > 60 else "")) \
             if source else ""
         model = f"  [model {e.model}]" if getattr(e, "model", None) else ""
-        rows.append(f"  {e.id}  {when:>16}  {e.origin:<8}  {first}{model}")
+        rows.append(f"  {e.id}  {when}  {e.origin:<9} {first}{model}")
     return "newest first (:undo ID takes one back):\n" + "\n".join(rows)
 
 
