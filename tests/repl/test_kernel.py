@@ -27,7 +27,12 @@ def kernel(tmp_path):
     assert spec["language"] == "uvm" and spec["interrupt_mode"] == "signal"
     km = KernelManager(kernel_name="uvm",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO)
+    bin_dir = tmp_path / "bin"           # a stand-in for Graphviz's dot: a tiny SVG
+    bin_dir.mkdir()
+    (bin_dir / "dot").write_text("#!/bin/sh\ncat > /dev/null\necho '<svg>uvm</svg>'\n")
+    (bin_dir / "dot").chmod(0o755)
+    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO,
+               PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     km.start_kernel(env=env, cwd=str(tmp_path))
     client = km.client()
     client.start_channels()
@@ -68,6 +73,10 @@ def test_cells_results_output_errors_and_completion(kernel):
 
     reply, out = execute(client, ":inspect answer")
     assert reply["status"] == "ok" and "42" in out[0][1]["text"]
+
+    reply, out = execute(client, ":graph 3")
+    shown = [c for t, c in out if t == "display_data"]
+    assert shown and shown[0]["data"]["image/svg+xml"].strip() == "<svg>uvm</svg>"
 
     msg = client.complete("traits integer fact", 19, reply=True, timeout=TIMEOUT)["content"]
     assert msg["status"] == "ok" and msg["matches"] == ["factorial"]
