@@ -104,15 +104,26 @@ def _check(path: str) -> int:
 
 def _run(opts) -> int:
     from uvm.image.image import ImageError, open_image
-    from uvm.runtime.errors import UvmError, format_error
-    from uvm.syntax import UvmSyntaxError
 
     try:
         image = open_image(opts.image, memory=opts.memory)
     except ImageError as e:
         print(f"uvm: {e}", file=sys.stderr)
         return 1
-    status = 0
+    try:
+        status = _run_program(image, opts)
+        if opts.program is None and opts.code is None and opts.print_code is None or opts.interactive:
+            from uvm.repl import run_repl  # like python -i: the REPL opens even after an error
+            run_repl(image, debug=opts.debug)
+    finally:
+        image.close()
+    return status
+
+
+def _run_program(image, opts) -> int:
+    """Run the -c/-p string, the script or standard input; report an error as UVM's."""
+    from uvm.runtime.errors import UvmError, format_error
+    from uvm.syntax import UvmSyntaxError
     try:
         if opts.code is not None or opts.print_code is not None:
             code = opts.code if opts.code is not None else opts.print_code
@@ -124,24 +135,19 @@ def _run(opts) -> int:
         elif opts.program is not None:
             sys.argv = [opts.program, *opts.args]
             image.run_file(opts.program)
-        if opts.program is None and opts.code is None and opts.print_code is None or opts.interactive:
-            from uvm.repl import run_repl
-            run_repl(image, debug=opts.debug)
     except UvmSyntaxError as e:
         print(e.pretty(), file=sys.stderr)
-        status = 1
+        return 1
     except UvmError as e:
         sys.stdout.flush()
         if opts.debug and getattr(e, "debug_trace", None):
             print(e.debug_trace, file=sys.stderr)
         print(format_error(e), file=sys.stderr)
-        status = 1
+        return 1
     except KeyboardInterrupt:
         print("\nuvm: interrupted (the evaluation was rolled back)", file=sys.stderr)
-        status = 1
-    finally:
-        image.close()
-    return status
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

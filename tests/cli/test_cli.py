@@ -116,3 +116,19 @@ def test_interactive_after_script(tmp_path):
     script.write_text("lobby _AddSlots: (| answer = 42 |).\n")
     p = uvm("--memory", "-i", str(script), stdin="answer + 1\n")
     assert p.returncode == 0 and "43" in p.stdout
+
+
+def test_interactive_opens_even_after_the_script_fails(tmp_path):
+    script = tmp_path / "bad.uvm"
+    script.write_text("lobby _AddSlots: (| answer = 42 |).\nnil zork.\n")
+    p = uvm("--memory", "-i", str(script), stdin="3 + 4\n")
+    assert "doesNotUnderstand: #zork" in p.stderr
+    assert "7" in p.stdout
+
+
+def test_fileout_of_an_inherited_global(tmp_path):
+    img = str(tmp_path / "g.fs")
+    assert uvm("--image", img, "-c", "python _AddSlots: (| extra = 1 |)").returncode == 0
+    p = uvm("fileout", "python", "--image", img)
+    assert p.returncode == 0, p.stderr
+    assert "globals python _AddSlots:" in p.stdout and "extra = 1." in p.stdout

@@ -29,14 +29,27 @@ def resolve_path(lobby: UvmObject, path: str) -> tuple[UvmObject, UvmObject, str
     if not names:
         raise FileOutError("give the path of an object from the lobby, e.g. bank or traits.integer")
     holder, obj = None, lobby
-    for name in names:
-        if not isinstance(obj, UvmObject) or name not in obj._slots:
-            raise FileOutError(f"no object at {path!r}: {'.'.join(names[:names.index(name) + 1])!r} "
-                               "is not a slot")
-        holder, obj = obj, obj._slots[name]
+    for i, name in enumerate(names):
+        owner = _owner_of(obj, name, inherited=i == 0) if isinstance(obj, UvmObject) else None
+        if owner is None:
+            raise FileOutError(f"no object at {path!r}: {'.'.join(names[:i + 1])!r} is not a slot")
+        holder, obj = owner, owner._slots[name]
     if not isinstance(obj, UvmObject):
         raise FileOutError(f"{path!r} holds {obj!r}, not an object")
     return obj, holder, names[-1]
+
+
+def _owner_of(obj: UvmObject, name: str, inherited: bool) -> UvmObject | None:
+    """The object holding slot ``name``: ``obj``, or (for the first name of a path, which
+    reads unqualified like code at the top level) one of the lobby's parents."""
+    if name in obj._slots:
+        return obj
+    if inherited:
+        for parent, kind in obj._kinds.items():
+            value = obj._slots[parent]
+            if kind & PARENT and isinstance(value, UvmObject) and name in value._slots:
+                return value
+    return None
 
 
 def _paths(lobby: UvmObject, inside: UvmObject | None = None, limit: int = 5) -> dict[int, str]:

@@ -63,14 +63,16 @@ def _text(value) -> str:
 def history(db, n: int = 20) -> list[Evaluation]:
     """The last ``n`` committed evaluations, newest first."""
     out = []
-    for entry in db.undoLog(0, max(n, 0)):
+    for entry in db.undoLog(0, max(n, 0) + 1):
+        if _text(entry.get("description")) == "initial database creation":
+            continue  # ZODB's own first transaction, before the world existed
         origin = entry.get(ORIGIN) or ("bootstrap" if "bootstrap" in _text(entry.get("description"))
                                        else "unknown")
         out.append(Evaluation(
             id=_tid_hex(entry["id"]), time=entry["time"], origin=_text(origin),
             source=_text(entry.get(SOURCE) or entry.get("description")),
             model=entry.get(MODEL), attempts=entry.get(ATTEMPTS), undo_id=entry["id"]))
-    return out
+    return out[:max(n, 0)]
 
 
 def find(db, prefix: str, search: int = 10_000) -> Evaluation:

@@ -70,7 +70,9 @@ class UvmObject(Persistent):
     """A Self-style object: named slots, some of them parents, living in the image.
 
     From Python, slots read and write like attributes (``obj.x``, ``obj.x = 3``) and
-    messages can be sent (``obj.send('at:Put:', 1, 2)`` or ``obj.at_Put_(1, 2)``)."""
+    messages can be sent (``obj.send('at:Put:', 1, 2)`` or ``obj.at_Put_(1, 2)``).
+    Beware: since a missing attribute is a message send, ``getattr(obj, name)`` and
+    ``hasattr`` run UVM code; tools that must not run code read ``_slots`` instead."""
 
     def __init__(self):
         self._slots = {}
