@@ -43,7 +43,7 @@ def test_runtime_error_exit_1_with_uvm_location(tmp_path):
     assert p.returncode == 1
     assert p.stdout == "before\n"
     assert "doesNotUnderstand: #frobnicate" in p.stderr
-    assert f"{script}:3:4" in p.stderr
+    assert f"{script}:3:8" in p.stderr  # at the selector
     assert "Traceback" not in p.stderr
 
 

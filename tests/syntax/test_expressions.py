@@ -49,7 +49,8 @@ def test_keyword_selector_and_arguments():
     assert isinstance(send, ast.Send)
     assert send.selector == "at:Put:"
     assert [a.value for a in send.args] == ["a", 1]
-    assert send.receiver == ast.Send(send.receiver.span, None, "d")
+    assert send.receiver == ast.Send(send.receiver.span, None, "d", at=send.receiver.span)
+    assert (send.at.line, send.at.col) == (1, 3)  # errors point at the selector
 
 
 @pytest.mark.parametrize("source", ["SNORT:", "3 Foo: 4", "a:", "a: B:", "a: 23 B:"])

@@ -24,6 +24,7 @@ than closure cells, which keeps them fast locals in the method.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import weakref
@@ -362,6 +363,8 @@ class Compiler:
 
     # -- sends
     def send(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+        if node.at is not None:  # a failing send points at its selector
+            node = dataclasses.replace(node, span=node.at)
         sel, span = node.selector, node.span
         if node.resend is not None:
             args = [self.expr(fn, scope, a) for a in node.args]

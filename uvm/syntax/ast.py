@@ -62,11 +62,13 @@ class Send(Node):
 
     ``selector`` is the full selector: ``foo``, ``+``, ``at:Put:``, ``_AddSlots:``.
     ``resend`` is None for an ordinary send, ``"resend"`` for ``resend.foo`` and the parent
-    slot's name for a directed resend ``p.foo`` (receiver is then None)."""
+    slot's name for a directed resend ``p.foo`` (receiver is then None). ``span`` covers
+    the whole send; ``at`` is the selector (its first keyword part)."""
     receiver: "Expr | None"
     selector: str
     args: tuple["Expr", ...] = ()
     resend: str | None = None
+    at: Span | None = None  # the selector itself (where errors in this send point)
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,15 +135,15 @@ class AstBuilder(Transformer):
         return ast.Self(span(children[0]))
 
     def implicit_unary(self, children) -> ast.Send:
-        return ast.Send(span(children[0]), None, children[0].value)
+        return ast.Send(span(children[0]), None, children[0].value, at=span(children[0]))
 
     def resend_unary(self, children) -> ast.Send:
         delegate, name = children
-        return ast.Send(span(delegate, name), None, name.value, (), delegate.value)
+        return ast.Send(span(delegate, name), None, name.value, (), delegate.value, span(name))
 
     def unary_send(self, children) -> ast.Send:
         receiver, name = children
-        return ast.Send(span(receiver, name), receiver, name.value)
+        return ast.Send(span(receiver, name), receiver, name.value, at=span(name))
 
     # --- binary sends -------------------------------------------------------------------
     def binop(self, children) -> Token:
@@ -159,23 +159,23 @@ class AstBuilder(Transformer):
     def binary_send(self, children) -> ast.Send:
         left, op, right = children
         self._check_same_operator(left, op)
-        return ast.Send(span(left, right), left, op.value, (right,))
+        return ast.Send(span(left, right), left, op.value, (right,), at=span(op))
 
     def implicit_binary(self, children) -> ast.Send:
         op, right = children
-        return ast.Send(span(op, right), None, op.value, (right,))
+        return ast.Send(span(op, right), None, op.value, (right,), at=span(op))
 
     def resend_binary(self, children) -> ast.Send:
         delegate, op, right = children
-        return ast.Send(span(delegate, right), None, op.value, (right,), delegate.value)
+        return ast.Send(span(delegate, right), None, op.value, (right,), delegate.value, span(op))
 
     def open_binary(self, children) -> ast.Send:
         if len(children) == 3:
             left, op, right = children
             self._check_same_operator(left, op)
-            return ast.Send(span(left, right), left, op.value, (right,))
+            return ast.Send(span(left, right), left, op.value, (right,), at=span(op))
         op, right = children
-        return ast.Send(span(op, right), None, op.value, (right,))
+        return ast.Send(span(op, right), None, op.value, (right,), at=span(op))
 
     # --- keyword sends ------------------------------------------------------------------
     def keyword_last(self, children) -> KeywordParts:
@@ -191,15 +191,17 @@ class AstBuilder(Transformer):
 
     def keyword_send(self, children) -> ast.Send:
         receiver, parts = children
-        return ast.Send(span(receiver, parts), receiver, parts.selector, parts.args)
+        return ast.Send(span(receiver, parts), receiver, parts.selector, parts.args,
+                        at=span(parts.keywords[0]))
 
     def implicit_keyword(self, children) -> ast.Send:
         parts = children[0]
-        return ast.Send(parts.span, None, parts.selector, parts.args)
+        return ast.Send(parts.span, None, parts.selector, parts.args, at=span(parts.keywords[0]))
 
     def resend_keyword(self, children) -> ast.Send:
         delegate, parts = children
-        return ast.Send(span(delegate, parts), None, parts.selector, parts.args, delegate.value)
+        return ast.Send(span(delegate, parts), None, parts.selector, parts.args, delegate.value,
+                        span(parts.keywords[0]))
 
     # --- objects and blocks -------------------------------------------------------------
     def empty_object(self, children) -> ast.ObjectLiteral:
