@@ -57,3 +57,12 @@ def awake(tmp_path_factory, llm_cache):
     yield image, backend
     backend.close()
     image.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_run_setting():
+    yield
+    from uvm.llm import settings
+    settings._run_spec = None
+    settings._run_record = None
+    settings._backends.clear()

@@ -88,6 +88,7 @@ class MemoryManager:
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="uvm-prefetch") if prefetch else None
         self._pending: dict[str, Future] = {}
+        self._transit: str | None = None     # on its way warm -> hot: counted as hot
 
     # --- reading ---------------------------------------------------------------------------------
     def tier(self, name: str) -> str:
@@ -96,7 +97,8 @@ class MemoryManager:
         return WARM if name in self.warm else COLD
 
     def bytes_in(self, tier: str) -> int:
-        names = {HOT: list(self.hot), WARM: [n for n in self.warm if n not in self.hot]}[tier]
+        names = {HOT: list(self.hot),
+                 WARM: [n for n in self.warm if n not in self.hot and n != self._transit]}[tier]
         return sum(self.adapters[n].size for n in names)
 
     def status(self) -> list[dict]:
@@ -145,7 +147,7 @@ class MemoryManager:
         for victim in list(self.warm):
             if self.bytes_in(WARM) <= self.warm_limit:
                 break
-            if victim != keep and victim not in self.hot:
+            if victim != keep and victim not in self.hot and victim != self._transit:
                 del self.warm[victim]
         if keep is not None and keep not in self.hot and self.bytes_in(WARM) > self.warm_limit:
             pass  # an adapter being promoted passes through warm even if it does not fit
@@ -224,17 +226,21 @@ class MemoryManager:
                 self._activate(self.hot[name])
             else:
                 self.warm_up(name)
-                info = self.adapters[name]
-                self._ensure_peft(info.config)
-                tensors = self.warm[name]
-                if signature(info.config) == self._slot_sig:
-                    slot = self._free_slot(name, info.config)
-                    self._copy_into(slot, tensors)
-                else:
-                    slot = self._load_odd(name, info, tensors)
-                self.slots[slot] = name
-                self.hot[name] = slot
-                self._activate(slot)
+                self._transit = name
+                try:
+                    info = self.adapters[name]
+                    self._ensure_peft(info.config)
+                    tensors = self.warm[name]
+                    if signature(info.config) == self._slot_sig:
+                        slot = self._free_slot(name, info.config)
+                        self._copy_into(slot, tensors)
+                    else:
+                        slot = self._load_odd(name, info, tensors)
+                    self.slots[slot] = name
+                    self.hot[name] = slot
+                    self._activate(slot)
+                finally:
+                    self._transit = None
                 self._enforce_hot(keep=name)
                 self._enforce_warm()
             self.active = name

@@ -44,12 +44,12 @@ def load_gguf(path: str, digest: str | None = None, name: str | None = None,
     require_ml()
     t0 = time.perf_counter()
     name = name or os.path.basename(path)
+    if not os.path.exists(path):
+        raise ModelFileError(f"no model file at {path}")
     if use_cache:
         digest = digest or cache.file_digest(path)
         if cache.has_derived(digest):
             return _load_derived(cache.derived_dir(digest), digest, name, t0)
-    if not os.path.exists(path):
-        raise ModelFileError(f"no model file at {path}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
     # transformers wants a folder and a file name in it; a BLOB's file has neither a
     # stable name nor a .gguf suffix, so give it one through a symbolic link.
