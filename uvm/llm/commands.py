@@ -73,8 +73,10 @@ def awaken_command(argv: list[str]) -> int:
 def status_lines(image=None, backend=None) -> list[str]:
     """What ``uvm model status`` and the REPL's ``:model`` print."""
     from uvm.llm.pllm import get_pllm
-    from uvm.llm.settings import configured_spec, run_spec
+    from uvm.llm.settings import configured_spec, live_backend_for, run_spec
     spec, origin = run_spec(), configured_spec()[1]
+    if backend is None:  # the run's live backend, if a model was used already
+        backend = live_backend_for(image)
     lines = [f"backend: {spec}" + (f" (from {origin})" if origin != "default" else "")]
     if backend is not None:
         d = backend.describe()

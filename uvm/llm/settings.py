@@ -125,3 +125,8 @@ def backend_for(image=None) -> Backend:
 
 def live_backends() -> list[Backend]:
     return list(_backends.values())
+
+
+def live_backend_for(image=None) -> Backend | None:
+    """The run's backend for ``image`` if one was made already (never makes one)."""
+    return _backends.get((run_spec(), id(image) if image is not None else 0))
