@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", metavar="SPEC", help="the language model backend for this run")
     p.add_argument("--no-llm", action="store_true",
                    help="never call a language model: an unknown message is an error")
+    p.add_argument("--record", metavar="FILE",
+                   help="record the model's generations to FILE (replay them with --llm replay:FILE)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     p.add_argument("--version", action="version", version=f"uvm {uvm.__version__}")
     p.add_argument("program", nargs="?", help="script FILE, or - for standard input")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from uvm.llm.errors import LLMError
     from uvm.llm.settings import configure_run
     try:  # the run's backend: a setting of this process, never stored in the image
-        configure_run(opts.llm, opts.no_llm)
+        configure_run(opts.llm, opts.no_llm, record=opts.record)
     except LLMError as e:
         print(f"uvm: {e}", file=sys.stderr)
         return 2

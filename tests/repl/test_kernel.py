@@ -65,7 +65,7 @@ def test_cells_results_output_errors_and_completion(kernel):
     assert reply["status"] == "error" and reply["ename"] == "Error"
     assert reply["evalue"] == "doesNotUnderstand: #zork, sent to nil"
     assert reply["traceback"][:2] == ["Error: doesNotUnderstand: #zork, sent to nil",
-                                      "  at <cell>:1:1"]
+                                      "  at <cell>:1:5"]  # the selector
     assert [t for t, _ in out] == ["error"]
 
     reply, _ = execute(client, "3 + 4 * 7")
