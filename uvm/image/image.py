@@ -42,7 +42,7 @@ class Image:
     def __init__(self, db: ZODB.DB, spec: str | None, shared: bool = False, read_only: bool = False):
         self.db = db
         self.spec = spec
-        self.path = spec
+        self.path = spec              # the name tools show (None: in memory)
         self.shared = shared          # other processes may commit: conflicts are possible
         self.read_only = read_only
         self.tm = transaction.TransactionManager()
