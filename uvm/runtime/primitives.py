@@ -107,6 +107,10 @@ def _error(obj, message):
 
 @primitive("_DoesNotUnderstand:")
 def _does_not_understand(obj, message: Message):
+    """The default doesNotUnderstand:. With a synthesizer installed (a model is configured;
+    see ``send.synthesizer``) the missing method is written instead of failing."""
+    if send_mod.synthesizer is not None and not message.selector.startswith("_"):
+        return send_mod.synthesizer(obj, message)
     raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}",
                    selector=message.selector, receiver=obj)
 

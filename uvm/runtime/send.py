@@ -50,6 +50,10 @@ class World:
 world: World | None = None
 _type_targets: dict[type, dict] = {}
 
+# Called as synthesizer(receiver, message) by the default doesNotUnderstand: when a
+# language model is configured (the llm layer installs it; the runtime never imports it).
+synthesizer = None
+
 
 def activate(new_world: World | None) -> None:
     """Make ``new_world`` the one sends resolve in (one image per process at a time)."""
