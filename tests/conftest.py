@@ -7,6 +7,11 @@ import pytest
 
 import uvm
 
+# The suite's runs have no language model unless a test asks for one (--llm SPEC, or
+# UVM_LLM in the environment it gives a subprocess): the default backend is the embedded
+# model, and a doesNotUnderstand: would otherwise ask it to write the method.
+os.environ["UVM_LLM"] = "none"
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
 

@@ -113,6 +113,8 @@ def _run(opts) -> int:
         print(f"uvm: {e}", file=sys.stderr)
         return 1
     try:
+        from uvm.llm.synthesis import install
+        install(image)  # a failed send writes its method when the run has a model
         status = _run_program(image, opts)
         if opts.program is None and opts.code is None and opts.print_code is None or opts.interactive:
             from uvm.repl import run_repl  # like python -i: the REPL opens even after an error

@@ -78,7 +78,7 @@ def test_a_fresh_process_answers_from_the_image_with_clean_piped_output(awake, l
     result = subprocess.run(
         [sys.executable, "-m", "uvm.cli", "model", "ask", "--image", copy, "--max-tokens",
          "8", "Say hello."], capture_output=True, text=True, timeout=300,
-        env={**os.environ, "UVM_CACHE_DIR": llm_cache})
+        env={**os.environ, "UVM_CACHE_DIR": llm_cache, "UVM_LLM": "embedded"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected + "\n"
     assert "%|" not in result.stderr and "Converting" not in result.stderr

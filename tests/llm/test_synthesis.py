@@ -1,0 +1,273 @@
+"""doesNotUnderstand: synthesis: the model writes the missing method, the guardian audits
+it, it is installed inside a savepoint and kept only when the send works.
+
+Most tests use the ``script:`` test double (canned answers, in order); one runs the real
+embedded model end to end through the ``uvm`` command."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import uvm
+from uvm.llm import synthesis
+from uvm.llm.doubles import ScriptBackend
+from uvm.llm.guardian import Signature
+from uvm.runtime import send as send_mod
+from uvm.runtime.errors import UvmError
+
+from .conftest import needs_ml
+
+CALC = "lobby _AddSlots: (| calc = (| parent* = traits clonable |) |)"
+GOOD = "def triple_(self, n):\n    return n * 3\n"
+
+
+def script(tmp_path, *answers, name="answers.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
+    return str(path)
+
+
+@pytest.fixture
+def synth():
+    """Install a synthesizer with a script backend; uninstall afterwards."""
+    made = []
+
+    def make(image, path, attempts=3, **kw):
+        backend = ScriptBackend("script:" + path, path)
+        s = synthesis.Synthesizer(image, attempts=attempts, backend=backend, **kw)
+        send_mod.synthesizer = s
+        made.append(s)
+        return backend
+    yield make
+    synthesis.uninstall()
+
+
+def digest(path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+# --- the good path -----------------------------------------------------------------------------
+
+def test_a_good_answer_is_installed_kept_and_not_asked_again(tmp_path, synth):
+    fs = str(tmp_path / "img.fs")
+    with uvm.open(fs) as im:
+        backend = synth(im, script(tmp_path, "```python\n" + GOOD + "```\nThat triples n."))
+        im.eval(CALC)
+        assert im.eval("calc triple: 3") == 9
+        assert im.eval("calc triple: 5") == 15
+        assert backend.calls == 1
+        method = im.lobby._slots["calc"]._slots["triple:"]
+        assert method.language == "python" and method.provenance["attempts"] == 1
+        assert method.provenance["backend"].startswith("script:")
+        last = im.history(1)[0]
+    synthesis.uninstall()
+    with uvm.open(fs) as im:  # reopened, no model at all: the method is in the image
+        assert im.eval("calc triple: 4") == 12
+
+
+def test_the_transaction_records_model_and_attempts(tmp_path, synth):
+    seen = {}
+    with uvm.open(memory=True) as im:
+        synth(im, script(tmp_path, GOOD))
+        im.eval(CALC)
+        s = send_mod.synthesizer
+        record = s._record
+
+        def spy(*args):
+            record(*args)
+            seen.update(im.tm.get().extension)
+        s._record = spy
+        assert im.eval("calc triple: 2") == 6
+    assert seen["uvm.model"].startswith("script:") and seen["uvm.attempts"] == 1
+
+
+def test_a_bare_body_gets_the_signature(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        synth(im, script(tmp_path, "    return n * 3\n"))
+        im.eval(CALC)
+        assert im.eval("calc triple: 7") == 21
+
+
+def test_the_prompt_ends_with_the_exact_signature(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, "def at_Put_(self, at, put):\n    return at + put\n"))
+        im.eval(CALC)
+        assert im.eval("calc at: 1 Put: 2") == 3
+        last = backend.requests[0].messages[-1][1]
+        assert last.rstrip().endswith("def at_Put_(self, at, put):")
+        assert "at:Put:" in last
+
+
+def test_host_values_get_the_method_in_their_trait(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        synth(im, script(tmp_path, "def squaredPlusOne(self):\n    return self * self + 1\n"))
+        assert im.eval("4 squaredPlusOne") == 17
+        assert "squaredPlusOne" in im.lobby._slots["traits"]._slots["integer"]._slots
+        assert im.eval("5 squaredPlusOne") == 26
+
+
+def test_clones_share_one_method_in_their_prototype(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, "def doubled(self):\n    return self.n * 2\n"))
+        # Self's idiom: the shared behaviour lives in a user-made parent of the clones
+        im.eval("lobby _AddSlots: (| point = (| parent* = traits clonable |) |)")
+        im.eval("lobby _AddSlots: (| p1 = (| parent* = point. n <- 3 |). "
+                "p2 = (| parent* = point. n <- 4 |) |)")
+        assert im.eval("p1 doubled") == 6
+        assert im.eval("p2 doubled") == 8
+        assert im.eval("p1 clone doubled") == 6
+        assert backend.calls == 1
+        assert "doubled" in im.lobby._slots["point"]._slots
+        assert "doubled" not in im.lobby._slots["p1"]._slots
+
+
+# --- typos --------------------------------------------------------------------------------------
+
+def test_a_typo_never_calls_the_model(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, GOOD))
+        im.eval("lobby _AddSlots: (| calc = (| parent* = traits clonable. total <- 0 |) |)")
+        with pytest.raises(UvmError, match=r"did you mean #total\?"):
+            im.eval("calc totl")
+        with pytest.raises(UvmError, match=r"did you mean #printString\?"):
+            im.eval("3 printStrng")
+        assert backend.calls == 0
+
+
+# --- hostile answers ----------------------------------------------------------------------------
+
+HOSTILE = {
+    "import": "def triple_(self, n):\n    import os\n    return os.system('true')\n",
+    "class walk": "def triple_(self, n):\n    return ().__class__.__bases__[0].__subclasses__()\n",
+    "open": "def triple_(self, n):\n    return open('/etc/passwd').read()\n",
+    "endless loop": "def triple_(self, n):\n    while True:\n        n = n + 1\n",
+    "memory bomb": "def triple_(self, n):\n    return len('x' * 3000000000)\n",
+    "swallowed time-out": ("def triple_(self, n):\n    while True:\n        try:\n"
+                           "            while True:\n                n = n + 1\n"
+                           "        except Exception:\n            n = 0\n"),
+    "finally continue": ("def triple_(self, n):\n    while True:\n        try:\n"
+                         "            n = n + 1\n        finally:\n            continue\n"),
+    "prose": "Sure! To triple a number you multiply it by three, which gives the answer.",
+    "syntax error": "def triple_(self, n):\n    return n *\n",
+    "wrong signature": "def treble(self, n, m):\n    return n * 3\n",
+    "raises": "def triple_(self, n):\n    return n / 0\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_answers_are_rejected_and_the_image_is_unchanged(tmp_path, synth, kind):
+    fs = str(tmp_path / "img.fs")
+    with uvm.open(fs) as im:
+        im.eval(CALC + ". calc _AddSlots: (| hits <- 0 |)")
+    before = digest(fs)
+    with uvm.open(fs) as im:
+        backend = synth(im, script(tmp_path, *[HOSTILE[kind]] * 3), attempts=3, seconds=0.5)
+        with pytest.raises(UvmError) as info:
+            im.eval("calc hits: 41. calc triple: 3")
+        msg = str(info.value)
+        assert "#triple:" in msg and "3 attempts" in msg and "failed" in msg
+        assert backend.calls == 3
+        assert im.eval("calc hits") == 0  # the evaluation left nothing behind
+        assert "triple:" not in im.lobby._slots["calc"]._slots
+        assert im.eval("3 + 4") == 7  # alive
+        im.tm.abort()
+    assert digest(fs) == before
+
+
+def test_the_error_is_fed_back_and_a_retry_can_succeed(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, HOSTILE["import"], HOSTILE["raises"], GOOD))
+        im.eval(CALC)
+        assert im.eval("calc triple: 3") == 9
+        assert backend.calls == 3
+        assert backend.requests[0].temperature == 0.0 and backend.requests[1].temperature > 0
+        feedback = backend.requests[2].messages[-1][1]
+        assert "failed" in feedback and "ZeroDivisionError" in feedback
+        assert im.lobby._slots["calc"]._slots["triple:"].provenance["attempts"] == 3
+
+
+def test_a_method_that_ran_out_of_time_leaves_no_writes(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        im.eval("lobby _AddSlots: (| calc = (| parent* = traits clonable. n <- 0 |) |)")
+        loop = "def triple_(self, n):\n    self.n = 99\n    while True:\n        n = n + 1\n"
+        synth(im, script(tmp_path, loop, GOOD), seconds=0.3)
+        assert im.eval("calc triple: 3") == 9
+        assert im.eval("calc n") == 0
+
+
+# --- installing -------------------------------------------------------------------------------
+
+def test_install_respects_no_llm(monkeypatch):
+    from uvm.llm import settings
+    monkeypatch.setattr(settings, "_run_spec", "none")
+    with uvm.open(memory=True) as im:
+        assert synthesis.install(im) is None
+        assert send_mod.synthesizer is None
+        with pytest.raises(UvmError, match="doesNotUnderstand: #frobnicate"):
+            im.eval("nil frobnicate")
+
+
+def test_uvm_open_does_not_install_it():
+    send_mod.synthesizer = None
+    with uvm.open(memory=True):
+        assert send_mod.synthesizer is None
+
+
+def test_the_cli_uses_the_script_backend(tmp_path):
+    path = script(tmp_path, GOOD)
+    r = subprocess.run([sys.executable, "-m", "uvm.cli", "--memory", "--llm", "script:" + path,
+                        "-c", CALC + ". (calc triple: 3) printLine"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "9"
+
+
+def test_a_method_written_before_a_lost_conflict_is_reused(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, GOOD))
+        im.eval(CALC)
+        oid = im.lobby._slots["calc"]._p_oid
+        synthesis._conflict_cache[(oid, "triple:")] = GOOD
+        assert im.eval("calc triple: 2") == 6
+        assert backend.calls == 0
+
+
+def test_extract_function_forms():
+    sig = Signature.for_selector("triple:", ("n",))
+    assert synthesis.extract_function("Here:\n```python\ndef triple_(self, n):\n    return n*3\n```\nDone.", sig) \
+        == "def triple_(self, n):\n    return n*3\n"
+    assert synthesis.extract_function("def triple_(self, n):\n    return n*3\nprint(triple_(None, 3))", sig) \
+        == "def triple_(self, n):\n    return n*3\n"
+    assert synthesis.extract_function("    return n*3", sig) == "def triple_(self, n):\n    return n*3\n"
+
+
+# --- the real model -------------------------------------------------------------------------------
+
+@needs_ml
+def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
+    """The issue's example, with the real embedded model; then the method is in the file
+    image, and a run with no model at all uses it."""
+    env = dict(os.environ)
+    env.pop("UVM_LLM", None)
+    r = subprocess.run([sys.executable, "-m", "uvm.cli", "--memory", "--llm", "embedded", "-c",
+                        CALC + ". (calc triple: 3) printLine"],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "9"
+    fs = str(tmp_path / "calc.fs")
+    first = subprocess.run([sys.executable, "-m", "uvm.cli", "--image", fs, "--llm", "embedded",
+                            "-c", CALC + ". (calc triple: 3) printLine"],
+                           capture_output=True, text=True, timeout=600, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == "9"
+    again = subprocess.run([sys.executable, "-m", "uvm.cli", "--image", fs, "--no-llm",
+                            "-c", "(calc triple: 5) printLine"],
+                           capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "15"

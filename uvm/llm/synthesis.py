@@ -1,0 +1,507 @@
+"""JIT for intent: methods written by the model when a send is not understood.
+
+``install(image)`` sets ``uvm.runtime.send.synthesizer`` (the hook the default
+``doesNotUnderstand:`` calls) to a ``Synthesizer`` when the run has a model. For a failed
+send it:
+
+1. treats a selector a small edit away from one the receiver understands as a typo
+   ("did you mean ...?") and never asks the model;
+2. writes a mission brief (selector, arguments and their types, the receiver's slots and
+   parent chain, nearby method sources, an intent the user wrote) and a few-shot prompt
+   that ends with the method's exact signature (``def triple_(self, n):``);
+3. extracts the function from the answer, audits it (``uvm.llm.guardian``) and compiles it
+   with the sandbox's builtins (``uvm.llm.sandbox``);
+4. installs it inside a savepoint and runs the original send under a time and memory
+   limit; on any failure rolls the savepoint back and retries with the error fed back;
+5. on success keeps the method with its provenance and records the model and attempts
+   in the transaction's metadata; when every attempt fails, raises a ``UvmError`` naming
+   the selector, the last attempt's code and why it failed.
+
+``uvm.open`` never installs it by itself; the CLI does, embedders call ``install``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+
+from uvm.llm.errors import LLMError
+from uvm.llm.guardian import CovenantViolationError, Signature
+from uvm.llm.sandbox import SandboxTimeout, compile_audited, limits
+from uvm.runtime import send as send_mod
+from uvm.runtime.errors import UvmError
+from uvm.runtime.objects import Method, UvmObject, map_of
+
+CONSTANT = 0
+ATTEMPTS = 3
+TIME_LIMIT = 2.0
+MEMORY_LIMIT = 512 * 1024 * 1024
+MAX_TOKENS = 160
+
+# Methods written in an evaluation whose commit then lost a write conflict: the retried
+# evaluation reuses them instead of asking the model again. (holder oid, selector) -> source
+_conflict_cache: dict[tuple[bytes, str], str] = {}
+
+
+# --- installing -----------------------------------------------------------------------------------
+
+def install(image, attempts: int = ATTEMPTS, backend=None) -> "Synthesizer | None":
+    """Make failed sends in ``image`` write their method, when the run has a model."""
+    from uvm.llm.settings import run_spec
+    if backend is None and run_spec() == "none":
+        uninstall()
+        return None
+    synth = Synthesizer(image, attempts=attempts, backend=backend)
+    send_mod.synthesizer = synth
+    return synth
+
+
+def uninstall() -> None:
+    send_mod.synthesizer = None
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance (stops counting past ``limit``)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _start(receiver) -> UvmObject:
+    return receiver if isinstance(receiver, UvmObject) else send_mod.trait_of(receiver)
+
+
+def parent_chain(start: UvmObject) -> list[UvmObject]:
+    """The objects lookup visits from ``start``, in order, each once."""
+    seen, out = set(), []
+
+    def walk(obj):
+        if id(obj) in seen or not isinstance(obj, UvmObject):
+            return
+        seen.add(id(obj))
+        out.append(obj)
+        for p in map_of(obj).parents:
+            walk(obj._slots[p])
+    walk(start)
+    return out
+
+
+def understood_selectors(receiver) -> set[str]:
+    names = set()
+    for obj in parent_chain(_start(receiver)):
+        for name in obj._slots:
+            names.add(name)
+            names.add(name + ":")  # assignable slots answer their setter too (close enough)
+    return {n for n in names if not n.startswith("_")}
+
+
+def typo_of(selector: str, known: set[str]) -> str | None:
+    """The closest known selector a small edit away, if any (a typo, not an intent)."""
+    if selector in known:
+        return None
+    limit = 1 if len(selector) <= 5 else 2
+    best, best_d = None, limit + 1
+    for k in sorted(known):
+        if k.count(":") != selector.count(":"):
+            continue
+        d = edit_distance(selector, k, limit)
+        if d < best_d:
+            best, best_d = k, d
+    return best if best_d <= limit else None
+
+
+def core_objects(lobby: UvmObject) -> set[int]:
+    ids = {id(lobby)}
+    for name in ("globals", "defaultBehavior", "traits", "mixins"):
+        v = lobby._slots.get(name)
+        if isinstance(v, UvmObject):
+            ids.add(id(v))
+    traits = lobby._slots.get("traits")
+    if isinstance(traits, UvmObject):
+        ids.update(id(v) for v in traits._slots.values() if isinstance(v, UvmObject))
+    return ids
+
+
+def holder_for(receiver, lobby: UvmObject) -> UvmObject:
+    """Where the new method goes: a host value's trait; else the nearest user-made object on
+    the receiver's parent chain; else the receiver."""
+    if not isinstance(receiver, UvmObject):
+        return send_mod.trait_of(receiver)
+    core = core_objects(lobby)
+    for obj in parent_chain(receiver)[1:]:  # a user-made parent is shared by its children
+        if id(obj) in core:
+            continue
+        if any(isinstance(v, Method) and getattr(v, "core", False) for v in obj._slots.values()):
+            continue
+        return obj
+    return receiver
+
+
+def _describe(value) -> str:
+    from uvm.runtime.printing import describe, number_string, string_literal
+    try:
+        if isinstance(value, UvmObject):
+            s = describe(value)
+        elif type(value) in (int, float):
+            s = number_string(value)
+        elif type(value) is str:
+            s = string_literal(value)
+        elif value is None:
+            s = "nil"
+        elif type(value) is bool:
+            s = "true" if value else "false"
+        else:
+            s = repr(value)
+    except Exception:  # noqa: BLE001
+        s = object.__repr__(value)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _type_name(value) -> str:
+    if isinstance(value, UvmObject):
+        return "object"
+    return {int: "integer", float: "float", str: "string", bool: "boolean",
+            type(None): "nil"}.get(type(value), type(value).__name__)
+
+
+def arg_names_for(selector: str, args: tuple) -> tuple[str, ...]:
+    """Readable parameter names: the keyword parts (``at:Put:`` -> at, put), else n/x..."""
+    if not selector[:1].isalpha():
+        return ("other",)
+    parts = [p for p in selector.split(":") if p]
+    if len(parts) != len(args):
+        return tuple(f"arg{i + 1}" for i in range(len(args)))
+    names, used = [], set()
+    for i, (p, a) in enumerate(zip(parts, args)):
+        name = re.sub(r"[^a-z0-9]", "", p.lower()) or f"arg{i + 1}"
+        if len(args) == 1 and type(a) in (int, float) and name not in ("by", "to", "with"):
+            name = "n"
+        if name in used or name == "self" or not name[0].isalpha() or name in _RESERVED:
+            name = f"arg{i + 1}"
+        used.add(name)
+        names.append(name)
+    return tuple(names)
+
+
+_RESERVED = {"and", "or", "not", "if", "else", "for", "while", "in", "is", "def", "return",
+             "lambda", "with", "as", "from", "import", "class", "try", "pass", "none", "true",
+             "false", "del", "global", "yield", "raise", "assert", "break", "continue", "elif",
+             "except", "finally", "nonlocal", "async", "await", "print", "len", "sum", "max",
+             "min", "list", "str", "int", "dict", "set", "type", "id", "range", "map", "filter"}
+
+
+# --- extracting the function ---------------------------------------------------------------------
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|\Z)", re.S)
+
+
+def extract_function(answer: str, signature: Signature, completed_from_signature: bool = True) -> str:
+    """The ``def`` in the model's answer: from a code fence or among prose; a bare body (what
+    follows the signature the prompt ended with) gets the signature prepended."""
+    text = answer.replace("\r\n", "\n")
+    m = _FENCE.search(text)
+    if m:
+        text = m.group(1)
+    lines = text.split("\n")
+    start = next((i for i, l in enumerate(lines) if l.lstrip().startswith("def ")), None)
+    if start is None:
+        if not completed_from_signature:
+            return text.strip()
+        body = [l for l in lines]
+        while body and not body[0].strip():
+            body.pop(0)
+        if not body:
+            return signature.source() + "\n    pass\n"
+        # the model continued the signature: indent the body consistently
+        indent = len(body[0]) - len(body[0].lstrip())
+        fixed = []
+        for l in body:
+            if not l.strip():
+                fixed.append("")
+                continue
+            cur = len(l) - len(l.lstrip())
+            if cur < indent or (indent == 0 and fixed and not l.startswith((" ", "\t"))
+                                and not _continues(fixed)):
+                break
+            fixed.append("    " + l[indent:])
+        return _trim(signature.source() + "\n" + "\n".join(fixed))
+    lines = lines[start:]
+    base = len(lines[0]) - len(lines[0].lstrip())
+    out = [lines[0][base:]]
+    for l in lines[1:]:
+        if l.strip() and len(l) - len(l.lstrip()) <= base:
+            break  # the function ended (prose or another statement follows)
+        out.append(l[base:] if l.strip() else "")
+    return _trim("\n".join(out))
+
+
+def _continues(fixed: list[str]) -> bool:
+    last = next((l for l in reversed(fixed) if l.strip()), "")
+    return last.rstrip().endswith((":", "\\", ",", "(", "["))
+
+
+def _trim(source: str) -> str:
+    return source.rstrip() + "\n"
+
+
+# --- the prompt -------------------------------------------------------------------------------------
+
+SYSTEM = ("You write one Python method for a live object system. Answer with the complete "
+          "Python function only: no prose, no imports, no names starting with '_'. "
+          "`self` is the receiver; its slots are read as `self.name`.")
+
+# Small models copy the nearest example: the last one is the plainest arithmetic on an
+# argument (measured on the embedded 135M model: with a string example last it answered
+# ``triple:`` with that example's body).
+FEW_SHOTS = [
+    ("Write the method `shout` sent to the string 'hi'.\nComplete:\ndef shout(self):",
+     "def shout(self):\n    return self.upper() + '!'\n"),
+    ("Write the method `isEvenNumber:` sent to an object with the argument 7 (an integer).\n"
+     "Complete:\ndef isEvenNumber_(self, n):",
+     "def isEvenNumber_(self, n):\n    return n % 2 == 0\n"),
+    ("Write the method `double:` sent to an object with the argument 4 (an integer).\n"
+     "Complete:\ndef double_(self, n):",
+     "def double_(self, n):\n    return n * 2\n"),
+]
+
+
+class Brief:
+    """The mission brief for one failed send."""
+
+    def __init__(self, receiver, selector: str, args: tuple, holder: UvmObject, signature: Signature):
+        self.receiver, self.selector, self.args = receiver, selector, args
+        self.holder, self.signature = holder, signature
+
+    def text(self) -> str:
+        r = self.receiver
+        if isinstance(r, UvmObject):
+            what = f"an object {_describe(r)}"
+        else:
+            what = f"the {_type_name(r)} {_describe(r)}"
+        if self.args:
+            shown = ", ".join(f"{_describe(a)} (a{'n' if _type_name(a)[0] in 'aeiou' else ''} "
+                              f"{_type_name(a)})" for a in self.args)
+            lines = [f"Write the method `{self.selector}` sent to {what} with the "
+                     f"argument{'s' if len(self.args) > 1 else ''} {shown}."]
+        else:
+            lines = [f"Write the method `{self.selector}` sent to {what}."]
+        start = _start(r)
+        if isinstance(r, UvmObject):
+            data = [n for n in r._slots if not n.startswith("_") and not (map_of(r).parents and n in map_of(r).parents)]
+            data = [n for n in data if not isinstance(r._slots[n], Method)]
+            if data:
+                lines.append("Its slots: " + ", ".join(f"self.{n} = {_describe(r._slots[n])}"
+                                                       for n in data[:8]) + ".")
+        core = core_objects(send_mod.world.lobby) if send_mod.world is not None else set()
+        chain = [o for o in parent_chain(start)[:5] if id(o) not in core or o is start]
+        if len(chain) > 1:
+            lines.append("It inherits from: " + " -> ".join(_describe(o)[:30] for o in chain[1:]) + ".")
+        nearby = [v for v in self.holder._slots.values()
+                  if isinstance(v, Method) and v.language == "python"][:2]
+        for m in nearby:
+            lines.append("A method it already has:\n" + m.source.strip())
+        intent = self.intent()
+        if intent:
+            lines.append(f"What it should do: {intent}")
+        lines.append("Complete:\n" + self.signature.source())
+        return "\n".join(lines)
+
+    def intent(self) -> str | None:
+        """An intent the user wrote for this selector: an annotation on the holder's slot
+        named like the selector, or an ``intents`` dictionary slot."""
+        try:
+            intents = self.holder._slots.get("intents")
+            if intents is not None and hasattr(intents, "get"):
+                v = intents.get(self.selector)
+                if isinstance(v, str):
+                    return v
+        except Exception:  # noqa: BLE001
+            pass
+        return None
+
+    def messages(self, failures: list[tuple[str, str]]) -> list[dict]:
+        msgs = [{"role": "system", "content": SYSTEM}]
+        for q, a in FEW_SHOTS:
+            msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        msgs.append({"role": "user", "content": self.text()})
+        for code, why in failures[-2:]:
+            msgs.append({"role": "assistant", "content": code})
+            msgs.append({"role": "user", "content": f"That failed: {why}\nWrite it again, "
+                                                    f"fixed.\nComplete:\n{self.signature.source()}"})
+        return msgs
+
+
+# --- the pipeline -------------------------------------------------------------------------------------
+
+class SynthesisFailed(UvmError):
+    pass
+
+
+class Synthesizer:
+    """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
+
+    def __init__(self, image, attempts: int = ATTEMPTS, backend=None,
+                 seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
+        self.image = image
+        self.attempts = max(1, attempts)
+        self._backend = backend
+        self.seconds, self.memory_bytes = seconds, memory_bytes
+        self.active = 0
+
+    def backend(self):
+        if self._backend is not None:
+            return self._backend
+        from uvm.llm.settings import backend_for, run_spec
+        image = self.image
+        if run_spec() == "embedded":
+            # Awakening the image commits; never do it inside the user's transaction.
+            try:
+                from uvm.llm.pllm import get_pllm
+                if get_pllm(image) is None:
+                    image = None
+            except Exception:  # noqa: BLE001
+                image = None
+        return backend_for(image)
+
+    def __call__(self, receiver, message):
+        selector, args = message.selector, tuple(message.arguments)
+        known = understood_selectors(receiver)
+        typo = typo_of(selector, known)
+        if typo is not None:
+            raise UvmError(f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)} "
+                           f"(did you mean #{typo}?)", selector=selector, receiver=receiver)
+        if self.active:  # the method being written sent another unknown message
+            raise UvmError(f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)} "
+                           f"(inside a method being written)", selector=selector, receiver=receiver)
+        self.active += 1
+        try:
+            return self._synthesize(receiver, selector, args)
+        finally:
+            self.active -= 1
+
+    def _synthesize(self, receiver, selector: str, args: tuple):
+        holder = holder_for(receiver, self.image.lobby)
+        signature = Signature.for_selector(selector, arg_names_for(selector, args))
+        brief = Brief(receiver, selector, args, holder, signature)
+        key = (getattr(holder, "_p_oid", None), selector)
+        cached = _conflict_cache.pop(key, None) if key[0] is not None else None
+        failures: list[tuple[str, str]] = []
+        started = time.monotonic()
+        backend = None
+        prompt_digest = None
+        attempt = 0
+        code = ""
+        if cached is not None:
+            ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
+                                       {"reused": "after a write conflict"})
+            if ok:
+                return value
+        while attempt < self.attempts:
+            attempt += 1
+            if backend is None:
+                backend = self.backend()
+            msgs = brief.messages(failures)
+            if prompt_digest is None:
+                prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
+            try:
+                answer = backend.complete(msgs, max_tokens=MAX_TOKENS,
+                                          temperature=0.0 if attempt == 1 else 0.7,
+                                          stop=["\n\n\n", "```\n\n", "\nComplete:"],
+                                          seed=attempt)
+            except LLMError as e:
+                raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
+                               selector=selector, receiver=receiver) from None
+            code = extract_function(answer, signature)
+            provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
+                          "prompt": prompt_digest, "attempts": attempt,
+                          "seconds": None, "written": time.time(), "synthesized": True}
+            ok, value, why = self._try(receiver, selector, args, holder, signature, code,
+                                       provenance, started=started)
+            if ok:
+                return value
+            failures.append((code, why))
+        code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
+        raise SynthesisFailed(
+            f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)}: the model could not "
+            f"write it in {self.attempts} attempt{'s' if self.attempts > 1 else ''}; the last "
+            f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
+            selector=selector, receiver=receiver)
+
+    def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None):
+        """Audit, compile, install in a savepoint and run; (ok, value, why)."""
+        try:
+            fn = compile_audited(code, signature, filename=f"<model:{selector}>")
+        except CovenantViolationError as e:
+            return False, None, f"the guardian rejected it: {e}"
+        except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+            return False, None, f"it does not compile: {e}"
+        tm = self.image.tm
+        sp = tm.savepoint()
+        send_mod.forget_objects()
+        try:
+            method = Method(selector, "python", code, signature.params[1:], f"<model:{selector}>",
+                            1, 1, provenance=dict(provenance), core=False)
+            method._fn = fn
+            holder.define_slot(selector, method, CONSTANT)
+            send_mod.invalidate_all()
+            with limits(self.seconds, self.memory_bytes):
+                value = send_mod.send(receiver, selector, *args)
+        except (KeyboardInterrupt, SystemExit):
+            self._rollback(sp)
+            raise
+        except SandboxTimeout as e:
+            self._rollback(sp)
+            return False, None, f"it was stopped: {e}"
+        except MemoryError:
+            self._rollback(sp)
+            return False, None, "it ran out of memory (the memory bound was hit)"
+        except BaseException as e:  # noqa: BLE001
+            self._rollback(sp)
+            return False, None, f"running it raised {type(e).__name__}: {e}"
+        if started is not None:
+            method.provenance["seconds"] = round(time.monotonic() - started, 3)
+        self._record(holder, selector, code, provenance)
+        return True, value, ""
+
+    def _rollback(self, sp) -> None:
+        try:
+            sp.rollback()
+        finally:
+            send_mod.forget_objects()
+            send_mod.invalidate_all()
+            try:
+                self.image.world.refresh()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _record(self, holder, selector, code, provenance) -> None:
+        try:
+            txn = self.image.tm.get()
+        except Exception:  # noqa: BLE001
+            return
+        ext = txn.extension
+        ext["uvm.model"] = provenance.get("model") or provenance.get("backend")
+        ext["uvm.attempts"] = provenance.get("attempts", 0)
+        ext.setdefault("uvm.synthesized", [])
+        ext["uvm.synthesized"] = list(ext["uvm.synthesized"]) + [selector]
+        oid = getattr(holder, "_p_oid", None)
+        if oid is not None:
+            def after_commit(status, key=(oid, selector), source=code):
+                if not status:  # the commit failed (a write conflict): keep it for the retry
+                    _conflict_cache[key] = source
+            txn.addAfterCommitHook(after_commit)
+
+
+def _model_name(backend) -> str:
+    loaded = getattr(backend, "loaded", None)
+    if loaded is not None and getattr(loaded, "name", None):
+        return str(loaded.name)
+    return str(getattr(backend, "spec", "?"))
