@@ -160,6 +160,16 @@ HOSTILE = {
 }
 
 
+WHY = {
+    "import": "imports are not allowed", "class walk": "attributes starting with '_'",
+    "open": "open is not allowed", "endless loop": "ran longer than",
+    "memory bomb": "memory bound", "swallowed time-out": "ran longer than",
+    "finally continue": "continue inside finally", "prose": "not a Python function",
+    "syntax error": "not valid Python", "wrong signature": "requested signature",
+    "raises": "ZeroDivisionError",
+}
+
+
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_answers_are_rejected_and_the_image_is_unchanged(tmp_path, synth, kind):
     fs = str(tmp_path / "img.fs")
@@ -172,6 +182,7 @@ def test_hostile_answers_are_rejected_and_the_image_is_unchanged(tmp_path, synth
             im.eval("calc hits: 41. calc triple: 3")
         msg = str(info.value)
         assert "#triple:" in msg and "3 attempts" in msg and "failed" in msg
+        assert WHY[kind] in msg
         assert backend.calls == 3
         assert im.eval("calc hits") == 0  # the evaluation left nothing behind
         assert "triple:" not in im.lobby._slots["calc"]._slots
@@ -236,6 +247,15 @@ def test_a_method_written_before_a_lost_conflict_is_reused(tmp_path, synth):
         synthesis._conflict_cache[(oid, "triple:")] = GOOD
         assert im.eval("calc triple: 2") == 6
         assert backend.calls == 0
+
+
+def test_typo_distance():
+    known = {"printString", "sort", "total", "at:Put:"}
+    assert synthesis.typo_of("printStrng", known) == "printString"
+    assert synthesis.typo_of("totl", known) == "total"
+    assert synthesis.typo_of("sorted", known) is None
+    assert synthesis.typo_of("at:Pt:", known) == "at:Put:"
+    assert synthesis.typo_of("triple:", known) is None
 
 
 def test_extract_function_forms():

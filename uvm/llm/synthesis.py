@@ -107,7 +107,7 @@ def typo_of(selector: str, known: set[str]) -> str | None:
     """The closest known selector a small edit away, if any (a typo, not an intent)."""
     if selector in known:
         return None
-    limit = 1 if len(selector) <= 5 else 2
+    limit = 1 if len(selector) <= 7 else 2  # `sort` and `sorted` are two intents
     best, best_d = None, limit + 1
     for k in sorted(known):
         if k.count(":") != selector.count(":"):
@@ -423,6 +423,11 @@ class Synthesizer:
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True}
+            if "def " not in answer and not _parses(code):
+                failures.append((answer.strip() or "(an empty answer)",
+                                 "the answer was not a Python function (prose, not code)"))
+                code = answer.strip()
+                continue
             ok, value, why = self._try(receiver, selector, args, holder, signature, code,
                                        provenance, started=started)
             if ok:
@@ -498,6 +503,15 @@ class Synthesizer:
                 if not status:  # the commit failed (a write conflict): keep it for the retry
                     _conflict_cache[key] = source
             txn.addAfterCommitHook(after_commit)
+
+
+def _parses(code: str) -> bool:
+    import ast
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _model_name(backend) -> str:
