@@ -291,3 +291,24 @@ def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
                            capture_output=True, text=True, timeout=600, env=env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "15"
+
+
+def test_approval_mode_installs_only_what_is_accepted(tmp_path):
+    """The REPL's approval mode asks before installing; a declined method leaves nothing."""
+    script = tmp_path / "answers.jsonl"
+    script.write_text('{"text": "def triple_(self, n):\\n    return n * 3\\n"}\n' * 2)
+    with uvm.open(memory=True) as image:
+        synth = synthesis.Synthesizer(image, backend=ScriptBackend(f"script:{script}", str(script)))
+        seen = []
+        synth.approver = lambda sel, code, where: seen.append((sel, code, where)) or False
+        send_mod.synthesizer = synth
+        try:
+            image.eval("lobby _AddSlots: (| calc = (| parent* = traits clonable |) |)")
+            with pytest.raises(UvmError, match="declined"):
+                image.eval("calc triple: 3")
+            assert seen and seen[0][0] == "triple:" and "n * 3" in seen[0][1]
+            assert "triple:" not in image.lobby._slots["calc"]._slots
+            synth.approver = lambda sel, code, where: True
+            assert image.eval("calc triple: 3") == 9
+        finally:
+            send_mod.synthesizer = None

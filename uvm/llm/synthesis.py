@@ -56,6 +56,13 @@ def install(image, attempts: int = ATTEMPTS, backend=None) -> "Synthesizer | Non
     return synth
 
 
+def set_approver(approver) -> None:
+    """Ask ``approver(selector, code, where) -> bool`` before installing a model-written
+    method (None: install without asking). No effect when no synthesizer is installed."""
+    if isinstance(send_mod.synthesizer, Synthesizer):
+        send_mod.synthesizer.approver = approver
+
+
 def uninstall() -> None:
     send_mod.synthesizer = None
 
@@ -351,6 +358,9 @@ class Synthesizer:
     def __init__(self, image, attempts: int = ATTEMPTS, backend=None,
                  seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
         self.image = image
+        # approval mode: approver(selector, code, where) -> bool is asked before a method
+        # is installed (the interactive REPL sets it; scripts and -c run without one)
+        self.approver = None
         self.attempts = max(1, attempts)
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
@@ -448,6 +458,9 @@ class Synthesizer:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
             return False, None, f"it does not compile: {e}"
+        if self.approver is not None and not self.approver(selector, code, _describe(holder)):
+            raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
+                           "installed (declined)", selector=selector, receiver=receiver)
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()

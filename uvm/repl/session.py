@@ -39,8 +39,8 @@ class Outcome:
 class Session:
     """The state a REPL keeps beside the image: switches, the last value, object names.
 
-    ``approve`` is recorded for the model issue (approval of model-written methods; on by
-    default in an interactive REPL). ``done`` becomes true after ``:quit``."""
+    ``approve``: ask before installing a model-written method (on by default in the
+    terminal REPL, which is what asks). ``done`` becomes true after ``:quit``."""
 
     def __init__(self, image, *, debug: bool = False, approve: bool = True,
                  filename: str = "<repl>", origin: str = "repl", editing_mode: str = "emacs"):

@@ -89,6 +89,8 @@ class TerminalRepl:
 
     def run(self) -> None:
         """Read, evaluate, print until Ctrl-D or :quit."""
+        from uvm.llm.synthesis import set_approver
+        set_approver(self.approve)
         self._write(self.stdout, banner(self.session.image))
         if self.history_note:
             self._write(self.stderr, self.history_note)
@@ -106,6 +108,22 @@ class TerminalRepl:
             self.show(outcome)
             if self.prompt.app.editing_mode != _mode(self.session.editing_mode):
                 self.prompt.app.editing_mode = _mode(self.session.editing_mode)
+
+    def approve(self, selector: str, code: str, where: str) -> bool:
+        """Approval mode (:approve on, the default here): show the model's method and
+        install it only if the user says yes."""
+        if not self.session.approve:
+            return True
+        from prompt_toolkit.shortcuts import confirm
+        from pygments import highlight
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import PythonLexer
+        shown = highlight(code, PythonLexer(), TerminalFormatter()) if self.color else code
+        self._write(self.stdout, f"The model wrote #{selector} for {where}:\n{shown.rstrip()}")
+        try:
+            return confirm("Install it?")
+        except (KeyboardInterrupt, EOFError):
+            return False
 
     def show(self, outcome: Outcome) -> None:
         if outcome.output:
