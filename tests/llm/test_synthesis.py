@@ -312,3 +312,19 @@ def test_approval_mode_installs_only_what_is_accepted(tmp_path):
             assert image.eval("calc triple: 3") == 9
         finally:
             send_mod.synthesizer = None
+
+
+def test_an_intent_written_with_intend_as_reaches_the_prompt(tmp_path):
+    script = tmp_path / "answers.jsonl"
+    script.write_text('{"text": "def triple_(self, n):\\n    return n * 3\\n"}\n')
+    backend = ScriptBackend(f"script:{script}", str(script))
+    with uvm.open(memory=True) as image:
+        send_mod.synthesizer = synthesis.Synthesizer(image, backend=backend)
+        try:
+            image.eval("lobby _AddSlots: (| calc = (| parent* = traits clonable |) |). "
+                       "calc intend: 'triple:' As: 'three times the argument'")
+            assert image.eval("calc triple: 4") == 12
+        finally:
+            send_mod.synthesizer = None
+    prompt = "\n".join(content for _, content in backend.requests[0].messages)
+    assert "three times the argument" in prompt

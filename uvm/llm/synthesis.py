@@ -324,14 +324,13 @@ class Brief:
     def intent(self) -> str | None:
         """An intent the user wrote for this selector: an annotation on the holder's slot
         named like the selector, or an ``intents`` dictionary slot."""
-        try:
-            intents = self.holder._slots.get("intents")
+        for obj in (self.receiver, self.holder):  # `intend:As:` stores them in its receiver
+            slots = getattr(obj, "_slots", None) or {}
+            intents = slots.get("intents")
             if intents is not None and hasattr(intents, "get"):
                 v = intents.get(self.selector)
                 if isinstance(v, str):
                     return v
-        except Exception:  # noqa: BLE001
-            pass
         return None
 
     def messages(self, failures: list[tuple[str, str]]) -> list[dict]:
