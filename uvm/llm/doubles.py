@@ -15,26 +15,16 @@ from typing import Iterator
 
 from uvm.llm.backend import Backend, Request
 from uvm.llm.errors import LLMError, ModelFileError, ReplayMissError
+from uvm.llm.jsonlines import parse_jsonl
 
 
 def _read_jsonl(path: str, what: str) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
+            text = f.read()
     except OSError as e:
         raise ModelFileError(f"cannot read the {what} file {path}: {e.strerror}") from None
-    rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise LLMError(f"{path}:{n}: not a JSON object: {e.msg}") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise LLMError(f"{path}:{n}: each line needs an object with a \"text\" string")
-        rows.append(row)
-    return rows
+    return parse_jsonl(text, path, ("text",))
 
 
 class ScriptBackend(Backend):

@@ -28,7 +28,6 @@ import time
 from collections import Counter, OrderedDict, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 from uvm.llm.errors import LLMError
 

@@ -13,6 +13,7 @@ import random
 import time
 
 from uvm.llm.errors import LLMError
+from uvm.llm.jsonlines import parse_jsonl
 
 DEFAULTS = {"rank": 8, "alpha": 16, "steps": 60, "lr": 1e-3, "batch": 4, "seed": 0,
             "targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}
@@ -25,17 +26,7 @@ def read_dataset(path: str) -> tuple[list[dict], str]:
             raw = f.read()
     except OSError as e:
         raise LLMError(f"cannot read the dataset {path}: {e.strerror}") from None
-    rows = []
-    for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise LLMError(f"{path}:{n}: not JSON: {e.msg}") from None
-        if not isinstance(row.get("prompt"), str) or not isinstance(row.get("answer"), str):
-            raise LLMError(f"{path}:{n}: each line needs \"prompt\" and \"answer\" strings")
-        rows.append(row)
+    rows = parse_jsonl(raw.decode("utf-8"), path, ("prompt", "answer"))
     if not rows:
         raise LLMError(f"the dataset {path} is empty")
     return rows, hashlib.sha256(raw).hexdigest()
