@@ -29,7 +29,7 @@ from uvm.llm.errors import LLMError
 from uvm.llm.guardian import CovenantViolationError, Signature
 from uvm.llm.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
-from uvm.runtime.errors import UvmError
+from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject, map_of
 
 CONSTANT = 0
@@ -172,6 +172,26 @@ def _describe(value) -> str:
     return s if len(s) <= 60 else s[:57] + "..."
 
 
+def literal_of(value) -> str | None:
+    """UVM source that evaluates to ``value`` again, for plain values; else None."""
+    from uvm.runtime.printing import number_string, string_literal
+    if type(value) in (int, float):
+        return number_string(value)
+    if type(value) is str:
+        return string_literal(value)
+    if type(value) is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "nil"
+    return None
+
+
+def example_of(receiver, args: tuple) -> dict:
+    """The send as data, so the method can be written again (``uvm methods regenerate``):
+    the receiver's and arguments' UVM literals, None where a value has none."""
+    return {"receiver": literal_of(receiver), "args": [literal_of(a) for a in args]}
+
+
 def _type_name(value) -> str:
     if isinstance(value, UvmObject):
         return "object"
@@ -283,9 +303,17 @@ FEW_SHOTS = [
 class Brief:
     """The mission brief for one failed send."""
 
-    def __init__(self, receiver, selector: str, args: tuple, holder: UvmObject, signature: Signature):
+    def __init__(self, receiver, selector: str, args: tuple, holder: UvmObject,
+                 signature: Signature, origin=None):
         self.receiver, self.selector, self.args = receiver, selector, args
         self.holder, self.signature = holder, signature
+        self.origin = origin  # (Frame, source line) of the send, when UVM code made it
+
+    def origin_text(self) -> str | None:
+        if self.origin is None:
+            return None
+        frame, line = self.origin
+        return f"{frame.location()}: {line}"
 
     def text(self) -> str:
         r = self.receiver
@@ -399,7 +427,7 @@ class Synthesizer:
     def _synthesize(self, receiver, selector: str, args: tuple):
         holder = holder_for(receiver, self.image.lobby)
         signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature)
+        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line())
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
@@ -421,17 +449,15 @@ class Synthesizer:
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = backend.complete(msgs, max_tokens=MAX_TOKENS,
-                                          temperature=0.0 if attempt == 1 else 0.7,
-                                          stop=["\n\n\n", "```\n\n", "\nComplete:"],
-                                          seed=attempt)
+                answer = self._ask(backend, msgs, attempt)
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = extract_function(answer, signature)
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "prompt": prompt_digest, "attempts": attempt,
-                          "seconds": None, "written": time.time(), "synthesized": True}
+                          "seconds": None, "written": time.time(), "synthesized": True,
+                          "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
             if "def " not in answer and not _parses(code):
                 failures.append((answer.strip() or "(an empty answer)",
                                  "the answer was not a Python function (prose, not code)"))
@@ -448,6 +474,12 @@ class Synthesizer:
             f"write it in {self.attempts} attempt{'s' if self.attempts > 1 else ''}; the last "
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
+
+    def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
+        """One answer from the model (greedy first; retries sample)."""
+        return backend.complete(msgs, max_tokens=MAX_TOKENS,
+                                temperature=0.0 if attempt == 1 else 0.7,
+                                stop=["\n\n\n", "```\n\n", "\nComplete:"], seed=attempt)
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None):
         """Audit, compile, install in a savepoint and run; (ok, value, why)."""

@@ -688,7 +688,7 @@ class Compiler:
                 spans[i] = last
             else:
                 last = s
-        register_code(filename, CodeInfo(self.unit_name, self.core, tuple(spans)))
+        register_code(filename, CodeInfo(self.unit_name, self.core, tuple(spans), self.source or ""))
         namespace: dict = {}
         exec(compile(source, filename, "exec"), G, namespace)
         return namespace["_make"](*self.consts)

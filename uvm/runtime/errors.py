@@ -58,6 +58,7 @@ class CodeInfo:
     name: str
     core: bool
     spans: tuple
+    source: str = ""  # the text the spans index into (for the line a send came from)
 
 
 _code_info: dict[str, CodeInfo] = {}
@@ -92,6 +93,26 @@ def uvm_frames(tb) -> list[Frame]:
         tb = tb.tb_next
     frames.reverse()
     return frames
+
+
+def sending_line(skip_core: bool = True) -> tuple[Frame, str] | None:
+    """The innermost UVM frame running now (not the core world's, unless asked) and the
+    text of its source line: the send a ``doesNotUnderstand:`` came from."""
+    import sys
+    f = sys._getframe(1)
+    while f is not None:
+        info = _code_info.get(f.f_code.co_filename)
+        if info is not None and not (skip_core and info.core):
+            lineno = f.f_lineno
+            span = info.spans[lineno] if 0 <= lineno < len(info.spans) else None
+            if span is not None:
+                src = info.source
+                start = src.rfind("\n", 0, span.start) + 1
+                end = src.find("\n", span.start)
+                text = src[start:end if end >= 0 else len(src)].strip()
+                return Frame(info.name, span.file, span.line, span.col, info.core), text
+        f = f.f_back
+    return None
 
 
 def as_uvm_error(exc: BaseException) -> UvmError:
