@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "awaken": "uvm.llm.commands:awaken_command",
     "model": "uvm.llm.commands:model_command",
     "persona": "uvm.llm.commands:persona_command",
+    "methods": "uvm.llm.commands:methods_command",
     "kernel": "uvm.repl.kernel:main",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import deque
+from typing import Iterator
 
 import uvm
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmDict, UvmList, UvmObject
@@ -52,26 +53,35 @@ def _owner_of(obj: UvmObject, name: str, inherited: bool) -> UvmObject | None:
     return None
 
 
-def _paths(lobby: UvmObject, inside: UvmObject | None = None, limit: int = 5) -> dict[int, str]:
-    """id(object) -> the shortest send path from the lobby that reaches it, not looking
-    inside ``inside`` (the object being filed out writes its own parts)."""
-    found: dict[int, str] = {id(lobby): "lobby"}
+def walk_paths(lobby: UvmObject, inside: UvmObject | None = None,
+               limit: int | None = 5) -> Iterator[tuple[UvmObject, str]]:
+    """Each object reachable from the lobby through slot names, once (by identity), with the
+    shortest send path that reaches it (``traits integer``), breadth first; not looking
+    inside ``inside`` (the object being filed out writes its own parts) nor past ``limit``
+    names. Lists, dictionaries and trees are not entered (a tree may hold millions)."""
+    yield lobby, "lobby"
+    seen = {id(lobby)}
     queue = deque()
     # the lobby's own slots and those it inherits from its parents read unqualified
     for source in [lobby] + [lobby._slots[p] for p, k in lobby._kinds.items() if k & PARENT]:
         for name, value in source._slots.items():
-            if isinstance(value, UvmObject) and id(value) not in found:
-                found[id(value)] = name
+            if isinstance(value, UvmObject) and id(value) not in seen:
+                seen.add(id(value))
                 queue.append((value, name, 1))
     while queue:
         obj, path, depth = queue.popleft()
-        if depth >= limit or obj is inside:
+        yield obj, path
+        if (limit is not None and depth >= limit) or obj is inside:
             continue
         for name, value in obj._slots.items():
-            if isinstance(value, UvmObject) and id(value) not in found and name.isidentifier():
-                found[id(value)] = f"{path} {name}"
+            if isinstance(value, UvmObject) and id(value) not in seen and name.isidentifier():
+                seen.add(id(value))
                 queue.append((value, f"{path} {name}", depth + 1))
-    return found
+
+
+def _paths(lobby: UvmObject, inside: UvmObject | None = None, limit: int = 5) -> dict[int, str]:
+    """id(object) -> its path (see ``walk_paths``)."""
+    return {id(obj): path for obj, path in walk_paths(lobby, inside, limit)}
 
 
 class Writer:

@@ -1,7 +1,8 @@
-"""``uvm awaken``, ``uvm model ...`` and ``uvm persona ...``."""
+"""``uvm awaken``, ``uvm model ...``, ``uvm persona ...`` and ``uvm methods ...``."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -225,3 +226,84 @@ def _train(image, opts) -> int:
           f"{stats['seconds']} s (loss {stats['first_loss']} -> {stats['last_loss']}), "
           f"adapter {_size(proxy.size)} stored in the image" + (f" and {out}" if opts.out else ""))
     return 0
+
+
+def methods_command(argv: list[str]) -> int:
+    """The methods the language model wrote: list them (in the image or in one object),
+    show one with its provenance, remove one, or have the model write one again. PATH is
+    an object's path of slots from the lobby (calc, traits integer)."""
+    from uvm.llm import methods as M
+    p = argparse.ArgumentParser(
+        prog="uvm methods", description=methods_command.__doc__,
+        usage="uvm methods [--synthesized] [PATH] [--json]\n"
+              "       uvm methods show|remove PATH SELECTOR\n"
+              "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--llm SPEC]")
+    p.add_argument("words", nargs="*", metavar="[show|remove|regenerate] PATH [SELECTOR]")
+    p.add_argument("--synthesized", action="store_true",
+                   help="list the model-written methods (the default)")
+    p.add_argument("--image", metavar="PATH", help="the image (default $UVM_IMAGE or "
+                                                   "./live_image.fs)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--send", metavar="EXPR", help="regenerate: the UVM send that makes the "
+                   "model write it (default: the first send, kept in its provenance)")
+    p.add_argument("--llm", metavar="SPEC", help="regenerate: the language model backend")
+    opts = p.parse_intermixed_args(argv)
+    words = list(opts.words)
+    action = words.pop(0) if words and words[0] in M.ACTIONS else "list"
+    if action != "list" and len(words) < 2:
+        p.error(f"{action} needs PATH and SELECTOR")
+    if action != "regenerate" and (opts.send or opts.llm):
+        p.error("--send and --llm go with regenerate")
+    selector = words.pop() if action != "list" else None
+    from uvm.image.image import ImageError, open_image
+    from uvm.llm.settings import configure_run
+    from uvm.runtime.errors import UvmError, format_error
+    from uvm.syntax import UvmSyntaxError
+    try:
+        if action == "regenerate":
+            configure_run(opts.llm)
+    except LLMError as e:
+        print(f"uvm: {e}", file=sys.stderr)
+        return 2
+    try:  # listing and showing open the image read-only: they work while a REPL has it
+        with open_image(opts.image, read_only=action in ("list", "show")) as image:
+            obj = M.object_at(image, " ".join(words)) if words else None
+            if action == "list":
+                entries = M.synthesized_methods(image, obj)
+                text = M.table(entries) if entries else "no model-written methods"
+            elif action == "show":
+                entries = [M.synthesized_method(image, obj, selector)]
+                text = M.details(entries[0])
+            elif action == "remove":
+                entries = [M.remove_method(image, obj, selector)]
+                text = (f"removed {entries[0].where} {selector} "
+                        f"(`uvm undo {image.history(1)[0].id}` puts it back)")
+            else:
+                entries = [_regenerate(image, obj, selector, opts.send)]
+                text = f"the model wrote {entries[0].where} {selector} again:\n" \
+                       + entries[0].source.rstrip()
+    except (ImageError, LLMError, M.MethodsError) as e:
+        return _fail(e)
+    except UvmSyntaxError as e:
+        print(e.pretty(), file=sys.stderr)
+        return 1
+    except UvmError as e:
+        kept = "\n(the old method is still there)" if action == "regenerate" else ""
+        print(format_error(e) + kept, file=sys.stderr)
+        return 1
+    if opts.json:
+        rows = [{"path": e.path, "selector": e.selector, "source": e.source,
+                 "provenance": e.provenance} for e in entries]
+        text = json.dumps(rows if action == "list" else rows[0], indent=2, default=str)
+    print(text)
+    return 0
+
+
+def _regenerate(image, obj, selector: str, send: str | None):
+    from uvm.llm import synthesis
+    from uvm.llm.methods import regenerate
+    synthesis.install(image)
+    try:
+        return regenerate(image, obj, selector, send)
+    finally:
+        synthesis.uninstall()

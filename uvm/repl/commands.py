@@ -297,6 +297,51 @@ def _approve(session: Session, arg: str) -> str:
     return _switch(session, "approve", arg, "approval of model-written methods")
 
 
+@command("methods", ":methods [PATH]", "list the methods the model wrote; show, remove or "
+         "regenerate one", complete="choices", choices=("show", "remove", "regenerate"),
+         details="  :methods [PATH]                  every model-written method, or PATH's "
+                 "(calc, traits integer)\n"
+                 "  :methods show PATH SELECTOR      its source and provenance\n"
+                 "  :methods remove PATH SELECTOR    take it out (:undo puts it back)\n"
+                 "  :methods regenerate PATH SELECTOR [--send EXPR]\n"
+                 "                                   the model writes it again for EXPR (default: "
+                 "the send\n                                   it was written for); if that "
+                 "fails the old one stays")
+def _methods(session: Session, arg: str) -> str:
+    from uvm.llm import methods as M
+    text, _, send = arg.partition("--send")
+    words = text.split()
+    action = words.pop(0) if words and words[0] in M.ACTIONS else "list"
+    if action != "list" and len(words) < 2:
+        raise CommandError(f"usage: :methods {action} PATH SELECTOR, e.g. :methods {action} "
+                           "calc triple:")
+    if send.strip() and action != "regenerate":
+        raise CommandError("--send goes with :methods regenerate")
+    image = session.image
+    try:
+        if action == "list":
+            obj = M.object_at(image, " ".join(words)) if words else None
+            entries = M.synthesized_methods(image, obj)
+            return M.table(entries) if entries else "no model-written methods"
+        obj, selector = M.object_at(image, " ".join(words[:-1])), words[-1]
+        if action == "show":
+            return M.details(M.synthesized_method(image, obj, selector))
+        if action == "remove":
+            entry = M.remove_method(image, obj, selector)
+            return f"removed {entry.where} {selector} (:undo puts it back)"
+        entry = M.regenerate(image, obj, selector, send.strip() or None)
+        return f"the model wrote {entry.where} {selector} again:\n{entry.source.rstrip()}"
+    except M.MethodsError as e:
+        raise CommandError(str(e)) from None
+    except UvmSyntaxError as e:
+        raise CommandError(e.pretty()) from None
+    except UvmError as e:
+        kept = "\n(the old method is still there)" if action == "regenerate" else ""
+        raise CommandError(session.error_outcome(e).error + kept) from None
+    finally:
+        session.forget()
+
+
 @command("debug", ":debug [on|off]", "show Python tracebacks with errors", complete="choices",
          choices=("on", "off"))
 def _debug(session: Session, arg: str) -> str:
