@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="never call a language model: an unknown message is an error")
     p.add_argument("--record", metavar="FILE",
                    help="record the model's generations to FILE (replay them with --llm replay:FILE)")
+    p.add_argument("--approve", action="store_true",
+                   help="show each method the model writes and install it only if you say "
+                        "yes (asked on the terminal; the interactive REPL always asks)")
+    p.add_argument("--synthesize-anyway", action="store_true",
+                   help="ask the model even for a selector that looks like a typo of a known one")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     p.add_argument("--version", action="version", version=f"uvm {uvm.__version__}")
     p.add_argument("program", nargs="?", help="script FILE, or - for standard input")
@@ -115,7 +120,17 @@ def _run(opts) -> int:
         return 1
     try:
         from uvm.llm.synthesis import install
-        install(image)  # a failed send writes its method when the run has a model
+        synth = install(image)  # a failed send writes its method when the run has a model
+        if synth is not None:
+            synth.synthesize_anyway = opts.synthesize_anyway
+            if opts.approve:
+                from uvm.llm.approval import NoTerminal, TerminalApproval
+                try:
+                    asker = TerminalApproval.open()
+                except NoTerminal as e:
+                    print(f"uvm: {e}", file=sys.stderr)
+                    return 2
+                synth.approver, synth.confirm_typo = asker.approve, asker.confirm_typo
         status = _run_program(image, opts)
         if opts.program is None and opts.code is None and opts.print_code is None or opts.interactive:
             from uvm.repl import run_repl  # like python -i: the REPL opens even after an error

@@ -125,23 +125,32 @@ class TransformersBackend(Backend):
             n = inputs["input_ids"].shape[1]
             streamer = TextIteratorStreamer(self.loaded.tokenizer, skip_prompt=True,
                                             skip_special_tokens=True)
+            kwargs = self._gen_kwargs(request, n)
+            # Set when the reader stops early (it closed the stream at a stop sequence or a
+            # time limit, or Ctrl-C went through it): generation ends at the next token
+            # instead of running on with the model lock held.
+            cancel = threading.Event()
+            kwargs["stopping_criteria"] = [*kwargs.get("stopping_criteria", ()), _Cancelled(cancel)]
             failure: list[BaseException] = []
 
             def run():
                 try:
                     with torch.inference_mode():
-                        model.generate(**inputs, **self._gen_kwargs(request, n),
-                                       streamer=streamer)
+                        model.generate(**inputs, **kwargs, streamer=streamer)
                 except BaseException as e:  # noqa: BLE001 -- reported to the reader
                     failure.append(e)
                     streamer.end()
 
             thread = threading.Thread(target=run, name="uvm-generate", daemon=True)
-            thread.start()
-            for piece in streamer:
-                if piece:
-                    yield piece
-            thread.join()
+            try:
+                thread.start()
+                for piece in streamer:
+                    if piece:
+                        yield piece
+            finally:
+                cancel.set()
+                if thread.is_alive():  # not when Ctrl-C came before it started
+                    thread.join()
         if failure:
             raise LLMError(f"generation failed: {failure[0]}") from failure[0]
 
@@ -174,3 +183,15 @@ class _StopOnText:
         text = self.tokenizer.decode(tail, skip_special_tokens=True)
         done = any(s in text for s in self.stop)
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+class _Cancelled:
+    """Stop generating once ``event`` is set (the reader has gone)."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool,
+                          device=input_ids.device)

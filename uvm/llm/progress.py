@@ -1,4 +1,5 @@
-"""Progress bars for long loads and imports: on a terminal only, silent when piped."""
+"""Progress bars for long loads and imports, and a status line while the model writes: on a
+terminal only, silent when piped."""
 from __future__ import annotations
 
 import contextlib
@@ -73,3 +74,29 @@ def copy_with_progress(src, dst, total: int | None, desc: str, chunk: int = 1 <<
     finally:
         b.close()
     return h.hexdigest()
+
+
+class StatusLine:
+    """One line on standard error, redrawn in place while work that takes seconds runs
+    (the model writing a method) and erased when it ends. Callers draw it on a terminal
+    only (``on_terminal()``): it moves the cursor."""
+
+    FRAMES = "|/-\\"
+
+    def __init__(self):
+        self.turn = 0
+
+    def show(self, text: str, dimmed: str = "") -> None:
+        """``text`` after a spinner, then the last line of ``dimmed`` as room allows."""
+        import shutil
+        width = shutil.get_terminal_size().columns - 1
+        line = f"{self.FRAMES[self.turn % len(self.FRAMES)]} {text}"[:width]
+        self.turn += 1
+        room = width - len(line) - 2
+        tail = dimmed.rstrip().rsplit("\n", 1)[-1].strip()[-room:] if room > 0 else ""
+        sys.stderr.write(f"\r\x1b[K{line}" + (f"  \x1b[2m{tail}\x1b[0m" if tail else ""))
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()

@@ -386,8 +386,14 @@ class Synthesizer:
                  seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
-        # is installed (the interactive REPL sets it; scripts and -c run without one)
+        # is installed (the interactive REPL sets it; scripts and -c only with --approve)
         self.approver = None
+        # the typo check: synthesize_anyway skips it (--synthesize-anyway); confirm_typo(
+        # selector, suggestion) -> bool lets the person at a terminal ask the model anyway
+        self.synthesize_anyway = False
+        self.confirm_typo = None
+        self.timeout: float | None = None  # seconds one generation may take; None: the setting
+        self.writing = ""  # the selector being written, for the progress line
         self.attempts = max(1, attempts)
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
@@ -410,19 +416,24 @@ class Synthesizer:
 
     def __call__(self, receiver, message):
         selector, args = message.selector, tuple(message.arguments)
-        known = understood_selectors(receiver)
-        typo = typo_of(selector, known)
-        if typo is not None:
+        typo = None if self.synthesize_anyway else typo_of(selector, understood_selectors(receiver))
+        if typo is not None and not (  # approval mode may ask whether to write it anyway
+                self.confirm_typo and not self.active and self.confirm_typo(selector, typo)):
             raise UvmError(f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)} "
                            f"(did you mean #{typo}?)", selector=selector, receiver=receiver)
         if self.active:  # the method being written sent another unknown message
             raise UvmError(f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)} "
                            f"(inside a method being written)", selector=selector, receiver=receiver)
         self.active += 1
+        self.writing = selector
         try:
-            return self._synthesize(receiver, selector, args)
+            value = self._synthesize(receiver, selector, args)
         finally:
             self.active -= 1
+        from uvm.llm.progress import on_terminal
+        if on_terminal():  # piped or redirected, a run's output stays what the program wrote
+            _note_written(receiver, selector, self.image.lobby)
+        return value
 
     def _synthesize(self, receiver, selector: str, args: tuple):
         holder = holder_for(receiver, self.image.lobby)
@@ -476,10 +487,35 @@ class Synthesizer:
             selector=selector, receiver=receiver)
 
     def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
-        """One answer from the model (greedy first; retries sample)."""
-        return backend.complete(msgs, max_tokens=MAX_TOKENS,
-                                temperature=0.0 if attempt == 1 else 0.7,
-                                stop=["\n\n\n", "```\n\n", "\nComplete:"], seed=attempt)
+        """One answer from the model (greedy first; retries sample). Streamed, so that a
+        terminal shows progress and the generation stops at the time limit or on Ctrl-C
+        (closing the stream tells the backend to stop)."""
+        from contextlib import closing
+
+        from uvm.llm.progress import StatusLine, on_terminal
+        limit = self.timeout if self.timeout is not None else generation_timeout()
+        status = StatusLine() if on_terminal() else None
+        what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
+        started, text = time.monotonic(), ""
+        try:
+            if status:
+                status.show(what + ")")
+            with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
+                                        temperature=0.0 if attempt == 1 else 0.7,
+                                        stop=["\n\n\n", "```\n\n", "\nComplete:"],
+                                        seed=attempt)) as pieces:
+                for piece in pieces:
+                    text += piece
+                    seconds = time.monotonic() - started
+                    if seconds > limit:
+                        raise LLMError(f"the model took longer than {limit:g} s "
+                                       f"(${TIMEOUT_VARIABLE} sets the limit)")
+                    if status:
+                        status.show(f"{what}, {seconds:.1f} s)", text)
+        finally:
+            if status:
+                status.close()
+        return text
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None):
         """Audit, compile, install in a savepoint and run; (ok, value, why)."""
@@ -489,7 +525,8 @@ class Synthesizer:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
             return False, None, f"it does not compile: {e}"
-        if self.approver is not None and not self.approver(selector, code, _describe(holder)):
+        if self.approver is not None and not self.approver(
+                selector, code, where_it_goes(receiver, holder, self.image.lobby)):
             raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
                            "installed (declined)", selector=selector, receiver=receiver)
         tm = self.image.tm
@@ -563,3 +600,62 @@ def _model_name(backend) -> str:
     if loaded is not None and getattr(loaded, "name", None):
         return str(loaded.name)
     return str(getattr(backend, "spec", "?"))
+
+
+# --- telling the person at the terminal -------------------------------------------------------------
+
+TIMEOUT_VARIABLE = "UVM_LLM_TIMEOUT"
+GENERATION_TIMEOUT = 120.0
+
+
+def generation_timeout() -> float:
+    """Seconds one generation may take: ``$UVM_LLM_TIMEOUT``, else 120 (a small model on a
+    slow machine needs tens of seconds; a hung one should not hold the evaluation)."""
+    import os
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return GENERATION_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise LLMError(f"${TIMEOUT_VARIABLE} must be a number of seconds, not {raw!r}")
+    return seconds
+
+
+def set_typo_question(confirm_typo) -> None:
+    """Ask ``confirm_typo(selector, suggestion) -> bool`` before refusing a send as a typo
+    (True: the model writes it anyway). No effect when no synthesizer is installed."""
+    if isinstance(send_mod.synthesizer, Synthesizer):
+        send_mod.synthesizer.confirm_typo = confirm_typo
+
+
+def typo_question(selector: str, suggestion: str) -> str:
+    return (f"#{selector} is not understood; did you mean #{suggestion}? "
+            f"Write #{selector} with the model anyway?")
+
+
+def name_of(obj, lobby: UvmObject) -> str:
+    """A path from the lobby (``traits integer``), else a short description."""
+    from uvm.repl.naming import ObjectNames
+    return ObjectNames(lobby).name(obj) or _describe(obj)
+
+
+def where_it_goes(receiver, holder: UvmObject, lobby: UvmObject) -> str:
+    """Where a new method goes and who gets it, for the person approving it."""
+    if not isinstance(receiver, UvmObject):
+        return f"{name_of(holder, lobby)} (every {_type_name(receiver)})"
+    if holder is receiver:
+        return f"{name_of(holder, lobby)} (and clones made from it after this)"
+    return f"{name_of(holder, lobby)} (shared by everything that inherits from it)"
+
+
+def _note_written(receiver, selector: str, lobby: UvmObject) -> None:
+    """One line on standard error: which method the model wrote, where, how fast."""
+    import sys
+    holder = holder_for(receiver, lobby)
+    provenance = getattr(holder._slots.get(selector), "provenance", None) or {}
+    if provenance.get("attempts"):  # not a method reused after a write conflict
+        print(f"wrote {name_of(holder, lobby)} {selector} (attempt {provenance['attempts']}, "
+              f"{provenance.get('seconds') or 0:.1f} s)", file=sys.stderr, flush=True)

@@ -89,8 +89,9 @@ class TerminalRepl:
 
     def run(self) -> None:
         """Read, evaluate, print until Ctrl-D or :quit."""
-        from uvm.llm.synthesis import set_approver
+        from uvm.llm.synthesis import set_approver, set_typo_question
         set_approver(self.approve)
+        set_typo_question(self.confirm_typo)
         self._write(self.stdout, banner(self.session.image))
         if self.history_note:
             self._write(self.stderr, self.history_note)
@@ -114,14 +115,24 @@ class TerminalRepl:
         install it only if the user says yes."""
         if not self.session.approve:
             return True
-        from prompt_toolkit.shortcuts import confirm
-        from pygments import highlight
-        from pygments.formatters import TerminalFormatter
-        from pygments.lexers import PythonLexer
-        shown = highlight(code, PythonLexer(), TerminalFormatter()) if self.color else code
-        self._write(self.stdout, f"The model wrote #{selector} for {where}:\n{shown.rstrip()}")
+        from uvm.llm.approval import shown_for_approval
+        self._write(self.stdout, shown_for_approval(selector, code, where, self.color))
+        return self._yes("Install it?")
+
+    def confirm_typo(self, selector: str, suggestion: str) -> bool:
+        """In approval mode a send that looks like a typo may still be meant: ask whether
+        the model should write it anyway (no: the "did you mean" error stands)."""
+        if not self.session.approve:
+            return False
+        from uvm.llm.synthesis import typo_question
+        return self._yes(typo_question(selector, suggestion))
+
+    def _yes(self, question: str) -> bool:
+        """A line answer on this REPL's terminal: y or yes; anything else, Ctrl-C or
+        Ctrl-D is no."""
+        ask = PromptSession(input=self.prompt.input, output=self.prompt.output)
         try:
-            return confirm("Install it?")
+            return ask.prompt(f"{question} [y/N] ").strip().lower() in ("y", "yes")
         except (KeyboardInterrupt, EOFError):
             return False
 
