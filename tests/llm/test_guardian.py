@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 import uvm
-from uvm.llm.guardian import CovenantViolationError, Signature, audit
+from uvm.llm.guardian import (CovenantViolationError, Signature, add_covenant_line, audit,
+                              changes_self)
 from uvm.llm.sandbox import SandboxTimeout, compile_audited, run_limited
 
 SIG = Signature.for_selector("triple:", ("n",))
@@ -74,6 +75,34 @@ def test_the_covenant_line_is_allowed_and_required_last():
 
 def test_assigning_a_slot_needs_no_covenant():
     ok("def triple_(self, n):\n    self.total = n * 3\n    return self\n")
+
+
+@pytest.mark.parametrize("src, fixed", [
+    ("def push_(self, n):\n    self.items.append(n)\n",
+     "def push_(self, n):\n    self.items.append(n)\n    self._p_changed = True\n"),
+    ("def push_(self, n):\n    self.items.append(n)\n    return self\n",
+     "def push_(self, n):\n    self.items.append(n)\n    self._p_changed = True\n    return self\n"),
+    ("def push_(self, n):\n    return self.items.append(n)\n",
+     "def push_(self, n):\n    self._p_changed = True\n    return self.items.append(n)\n"),
+])
+def test_a_forgotten_covenant_line_is_added_where_the_audit_wants_it(src, fixed):
+    with pytest.raises(CovenantViolationError, match="Covenant"):
+        audit(src)
+    assert add_covenant_line(src) == fixed
+    audit(fixed)
+
+
+def test_code_that_keeps_the_covenant_or_needs_none_is_left_alone():
+    kept = "def push_(self, n):\n    self.items.append(n)\n    self._p_changed = True\n"
+    plain = "def twice_(self, n):\n    return n * 2\n"
+    assert add_covenant_line(kept) == kept and add_covenant_line(plain) == plain
+
+
+def test_changes_self_sees_slot_writes_and_in_place_changes():
+    assert changes_self("def f(self):\n    self.count = self.count + 1\n")
+    assert changes_self("def f(self, n):\n    self.items.append(n)\n")
+    assert changes_self("def f(self):\n    self.total += 1\n")
+    assert not changes_self("def f(self, n):\n    items = []\n    items.append(n)\n    return items\n")
 
 
 def test_runaway_loops_are_stopped():

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import uvm
-from uvm.llm import synthesis
+from uvm.llm import library, synthesis
 from uvm.llm.doubles import ScriptBackend
 from uvm.llm.guardian import Signature
 from uvm.runtime import send as send_mod
@@ -99,9 +99,60 @@ def test_the_prompt_ends_with_the_exact_signature(tmp_path, synth):
         backend = synth(im, script(tmp_path, "def at_Put_(self, at, put):\n    return at + put\n"))
         im.eval(CALC)
         assert im.eval("calc at: 1 Put: 2") == 3
-        last = backend.requests[0].messages[-1][1]
-        assert last.rstrip().endswith("def at_Put_(self, at, put):")
-        assert "at:Put:" in last
+        brief, answer_start = backend.requests[0].messages[-2:]
+        assert brief[0] == "user" and brief[1].rstrip().endswith("def at_Put_(self, at, put):")
+        assert "at:Put:" in brief[1] and "The send is in this line: calc at: 1 Put: 2" in brief[1]
+        # the answer starts with the signature and an indent: the model writes the body
+        assert answer_start == ("assistant", "def at_Put_(self, at, put):\n    ")
+
+
+def test_the_brief_shows_the_most_similar_library_methods_last(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, "def shoutTwice(self):\n    return self.upper() * 2\n"))
+        im.eval("traits string intend: 'shoutTwice' As: 'answer the string in upper case, twice'")
+        assert im.eval("'ab' shoutTwice") == "ABAB"
+        shots = [c for r, c in backend.requests[0].messages[1:-2] if r == "assistant"]
+        assert len(shots) == synthesis.SHOTS
+        assert shots[-1].startswith("def shout(self):")  # the seed's upper-case method
+
+
+def test_a_method_that_answers_nothing_and_changes_nothing_is_retried(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, "def triple_(self, n):\n    n * 3\n", GOOD))
+        im.eval(CALC)
+        assert im.eval("calc triple: 3") == 9
+        assert "answered nothing" in backend.requests[1].messages[-2][1]
+
+
+def test_a_forgotten_covenant_line_is_added_not_sent_back(tmp_path, synth):
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, "def push_(self, n):\n    self.items.append(n)\n"))
+        im.eval("lobby _AddSlots: (| stack = (| parent* = traits clonable. items <- list copy |) |)")
+        im.eval("stack push: 4")
+        assert backend.calls == 1 and list(im.eval("stack items")) == [4]
+        assert im.lobby._slots["stack"]._slots["push:"].source.rstrip().endswith("self._p_changed = True")
+
+
+def test_written_methods_join_the_library_and_undo_takes_them_out(tmp_path, synth):
+    with uvm.open(str(tmp_path / "img.fs")) as im:
+        backend = synth(im, script(tmp_path, "def shoutTwice(self):\n    return self.upper() * 2\n",
+                                   "def whisperTwice(self):\n    return self.lower() * 2\n"))
+        im.eval("'ab' shoutTwice")
+        entries = library.image_examples(im)
+        assert [e.selector for e in entries] == ["shoutTwice"]
+        assert entries[0].kind == "string" and "upper" in entries[0].source
+        im.eval("'AB' whisperTwice")  # its prompt shows the first as the nearest example
+        shots = [c for r, c in backend.requests[1].messages[1:-2] if r == "assistant"]
+        assert shots[-1].startswith("def shoutTwice(self):")
+        im.undo(im.history(1)[0].id)
+        assert [e.selector for e in library.image_examples(im)] == ["shoutTwice"]
+
+
+def test_method_ended_finds_the_end_of_a_continued_body_or_a_whole_def():
+    assert not synthesis.method_ended(" return n * 3\n")
+    assert synthesis.method_ended(" return n * 3\ndef other(self):\n")
+    assert not synthesis.method_ended("```python\ndef f(self):\n    return 1\n")
+    assert synthesis.method_ended("```python\ndef f(self):\n    return 1\n```\n")
 
 
 def test_host_values_get_the_method_in_their_trait(tmp_path, synth):
@@ -198,7 +249,7 @@ def test_the_error_is_fed_back_and_a_retry_can_succeed(tmp_path, synth):
         assert im.eval("calc triple: 3") == 9
         assert backend.calls == 3
         assert backend.requests[0].temperature == 0.0 and backend.requests[1].temperature > 0
-        feedback = backend.requests[2].messages[-1][1]
+        feedback = backend.requests[2].messages[-2][1]
         assert "failed" in feedback and "ZeroDivisionError" in feedback
         assert im.lobby._slots["calc"]._slots["triple:"].provenance["attempts"] == 3
 

@@ -262,3 +262,38 @@ def _check_covenant(fn: ast.FunctionDef) -> None:
         raise CovenantViolationError(
             "the Persistence Covenant: a method that changes a value held by self in place "
             "must end with `self._p_changed = True`", line)
+
+
+def changes_self(source: str) -> bool:
+    """Whether the method writes a slot of ``self`` or changes a value it holds: such a
+    method may answer nothing; one that does neither must answer something."""
+    fn = ast.parse(source).body[0]
+    for node in ast.walk(fn):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AugAssign) else []
+        if any(_held_by_self(t) for t in targets):
+            return True
+    return _mutates_self_state(fn) is not None
+
+
+def add_covenant_line(source: str) -> str:
+    """The source with ``self._p_changed = True`` put where the covenant wants it (before
+    the closing returns) when the method changes a held value in place and lacks it;
+    otherwise the source unchanged. Models forget this line more than anything else."""
+    fn = ast.parse(source).body[0]
+    if _mutates_self_state(fn) is None:
+        return source
+    try:
+        _check_covenant(fn)
+        return source
+    except CovenantViolationError:
+        pass
+    body = fn.body
+    i = len(body)
+    while i > 0 and isinstance(body[i - 1], ast.Return):
+        i -= 1
+    lines = source.split("\n")
+    indent = " " * body[0].col_offset
+    at = body[i].lineno - 1 if i < len(body) else body[-1].end_lineno
+    lines.insert(at, indent + "self._p_changed = True")
+    return "\n".join(lines)

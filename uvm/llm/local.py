@@ -84,8 +84,13 @@ class TransformersBackend(Backend):
     def _inputs(self, request: Request):
         tok = self.loaded.tokenizer
         try:
-            inputs = tok.apply_chat_template(request.message_dicts(), add_generation_prompt=True,
-                                             return_tensors="pt", return_dict=True)
+            msgs = request.message_dicts()
+            # a conversation ending with the assistant's words asks the model to go on from
+            # them exactly (synthesis starts the answer with the method's signature and an
+            # indent; the template's continue_final_message would strip that indent)
+            start = msgs.pop()["content"] if msgs[-1]["role"] == "assistant" else ""
+            text = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False) + start
+            inputs = tok(text, return_tensors="pt", add_special_tokens=False)
         except ValueError as e:
             raise LLMError(f"the model's chat template refused the messages: {e}") from None
         return {k: v.to(self.loaded.model.device) for k, v in inputs.items()}

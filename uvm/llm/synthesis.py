@@ -25,8 +25,9 @@ import hashlib
 import re
 import time
 
+from uvm.llm import library
 from uvm.llm.errors import LLMError
-from uvm.llm.guardian import CovenantViolationError, Signature
+from uvm.llm.guardian import CovenantViolationError, Signature, add_covenant_line, changes_self
 from uvm.llm.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
@@ -37,6 +38,9 @@ ATTEMPTS = 3
 TIME_LIMIT = 2.0
 MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
+STOP = ("\n\n\n", "\nComplete:")  # the method's own end is found by ``method_ended``
+RETRY_TEMPERATURE = 0.7  # retries sample: greedy decoding would repeat the failed answer
+SHOTS = 3  # worked examples from the method library in each prompt
 
 # Methods written in an evaluation whose commit then lost a write conflict: the retried
 # evaluation reuses them instead of asking the model again. (holder oid, selector) -> source
@@ -209,8 +213,13 @@ def arg_names_for(selector: str, args: tuple) -> tuple[str, ...]:
     names, used = [], set()
     for i, (p, a) in enumerate(zip(parts, args)):
         name = re.sub(r"[^a-z0-9]", "", p.lower()) or f"arg{i + 1}"
-        if len(args) == 1 and type(a) in (int, float) and name not in ("by", "to", "with"):
-            name = "n"
+        if len(args) == 1:  # one argument is named for what it is: n, text, items
+            if type(a) in (int, float) and name not in ("by", "to", "with"):
+                name = "n"
+            elif type(a) is str:
+                name = "text"
+            elif isinstance(a, (list, tuple)) or type(a).__name__ == "UvmList":
+                name = "items"
         if name in used or name == "self" or not name[0].isalpha() or name in _RESERVED:
             name = f"arg{i + 1}"
         used.add(name)
@@ -281,33 +290,41 @@ def _trim(source: str) -> str:
 
 # --- the prompt -------------------------------------------------------------------------------------
 
-SYSTEM = ("You write one Python method for a live object system. Answer with the complete "
-          "Python function only: no prose, no imports, no names starting with '_'. "
-          "`self` is the receiver; its slots are read as `self.name`.")
+SYSTEM = ("You write one Python method for a live object system. Answer with the Python "
+          "function only: no prose, no imports, no names starting with '_'. `self` is the "
+          "receiver; an object's slots are read and written as `self.name`.")
 
-# Small models copy the nearest example: the last one is the plainest arithmetic on an
-# argument (measured on the embedded 135M model: with a string example last it answered
-# ``triple:`` with that example's body).
-FEW_SHOTS = [
-    ("Write the method `shout` sent to the string 'hi'.\nComplete:\ndef shout(self):",
-     "def shout(self):\n    return self.upper() + '!'\n"),
-    ("Write the method `isEvenNumber:` sent to an object with the argument 7 (an integer).\n"
-     "Complete:\ndef isEvenNumber_(self, n):",
-     "def isEvenNumber_(self, n):\n    return n % 2 == 0\n"),
-    ("Write the method `double:` sent to an object with the argument 4 (an integer).\n"
-     "Complete:\ndef double_(self, n):",
-     "def double_(self, n):\n    return n * 2\n"),
-]
+
+def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = ()) -> str:
+    """The user's side of one exchange, the same for the worked examples and the real
+    brief (small models follow a pattern they have just seen)."""
+    if ex.kind == "object":
+        what = "an object"
+    else:
+        what = f"the {ex.kind} {ex.receiver}"
+    line = f"Write the method `{ex.selector}` sent to {what}"
+    if ex.args:
+        shown = ", ".join(f"{v} (a{'n' if t[0] in 'aeiou' else ''} {t})" for v, t in ex.args)
+        line += f" with the argument{'s' if len(ex.args) > 1 else ''} {shown}"
+    lines = [line + "."]
+    if ex.slots:
+        lines.append("Its slots: " + ", ".join(f"self.{n} = {v}" for n, v in ex.slots) + ".")
+    lines.extend(extra)
+    if ex.intent:
+        lines.append(f"What it should do: {ex.intent}")
+    lines.append("Complete:\n" + signature)
+    return "\n".join(lines)
 
 
 class Brief:
     """The mission brief for one failed send."""
 
     def __init__(self, receiver, selector: str, args: tuple, holder: UvmObject,
-                 signature: Signature, origin=None):
+                 signature: Signature, origin=None, image=None):
         self.receiver, self.selector, self.args = receiver, selector, args
         self.holder, self.signature = holder, signature
         self.origin = origin  # (Frame, source line) of the send, when UVM code made it
+        self.image = image
 
     def origin_text(self) -> str | None:
         if self.origin is None:
@@ -315,44 +332,38 @@ class Brief:
         frame, line = self.origin
         return f"{frame.location()}: {line}"
 
-    def text(self) -> str:
+    def example(self) -> library.Example:
+        """This send as a library query (and, once written, as a library entry)."""
         r = self.receiver
+        slots = []
         if isinstance(r, UvmObject):
-            what = f"an object {_describe(r)}"
-        else:
-            what = f"the {_type_name(r)} {_describe(r)}"
-        if self.args:
-            shown = ", ".join(f"{_describe(a)} (a{'n' if _type_name(a)[0] in 'aeiou' else ''} "
-                              f"{_type_name(a)})" for a in self.args)
-            lines = [f"Write the method `{self.selector}` sent to {what} with the "
-                     f"argument{'s' if len(self.args) > 1 else ''} {shown}."]
-        else:
-            lines = [f"Write the method `{self.selector}` sent to {what}."]
-        start = _start(r)
-        if isinstance(r, UvmObject):
-            data = [n for n in r._slots if not n.startswith("_") and not (map_of(r).parents and n in map_of(r).parents)]
-            data = [n for n in data if not isinstance(r._slots[n], Method)]
-            if data:
-                lines.append("Its slots: " + ", ".join(f"self.{n} = {_describe(r._slots[n])}"
-                                                       for n in data[:8]) + ".")
+            parents = map_of(r).parents
+            slots = [(n, _describe(v)) for n, v in r._slots.items()
+                     if not n.startswith("_") and n not in parents and n != "intents"
+                     and not isinstance(v, Method)][:8]
+        return library.make(self.selector, "object" if isinstance(r, UvmObject) else _type_name(r),
+                            _describe(r), [(_describe(a), _type_name(a)) for a in self.args],
+                            slots, self.intent() or "")
+
+    def text(self) -> str:
+        extra = []
+        start = _start(self.receiver)
         core = core_objects(send_mod.world.lobby) if send_mod.world is not None else set()
         chain = [o for o in parent_chain(start)[:5] if id(o) not in core or o is start]
         if len(chain) > 1:
-            lines.append("It inherits from: " + " -> ".join(_describe(o)[:30] for o in chain[1:]) + ".")
-        nearby = [v for v in self.holder._slots.values()
-                  if isinstance(v, Method) and v.language == "python"][:2]
+            extra.append("It inherits from: " + " -> ".join(_describe(o)[:30] for o in chain[1:]) + ".")
+        nearby = [v for k, v in self.holder._slots.items()
+                  if isinstance(v, Method) and v.language == "python" and k != self.selector][:2]
         for m in nearby:
-            lines.append("A method it already has:\n" + m.source.strip())
-        intent = self.intent()
-        if intent:
-            lines.append(f"What it should do: {intent}")
-        lines.append("Complete:\n" + self.signature.source())
-        return "\n".join(lines)
+            extra.append("A method it already has:\n" + m.source.strip())
+        if self.origin is not None:
+            extra.append(f"The send is in this line: {self.origin[1]}")
+        return request_text(self.example(), self.signature.source(), tuple(extra))
 
     def intent(self) -> str | None:
-        """An intent the user wrote for this selector: an annotation on the holder's slot
-        named like the selector, or an ``intents`` dictionary slot."""
-        for obj in (self.receiver, self.holder):  # `intend:As:` stores them in its receiver
+        """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'`` keeps
+        it in the receiver's or holder's ``intents`` dictionary)."""
+        for obj in (self.receiver, self.holder):
             slots = getattr(obj, "_slots", None) or {}
             intents = slots.get("intents")
             if intents is not None and hasattr(intents, "get"):
@@ -361,16 +372,61 @@ class Brief:
                     return v
         return None
 
+    def worked_examples(self) -> list[library.Example]:
+        """The library's methods most like this one: the seed and this image's own."""
+        candidates = list(library.seed())
+        if self.image is not None:
+            candidates += library.image_examples(self.image)
+        return library.similar(self.example(), candidates, n=SHOTS)
+
     def messages(self, failures: list[tuple[str, str]]) -> list[dict]:
+        """System, worked examples, the brief (with what went wrong before), and the
+        signature as the start of the answer, for the model to continue."""
         msgs = [{"role": "system", "content": SYSTEM}]
-        for q, a in FEW_SHOTS:
-            msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-        msgs.append({"role": "user", "content": self.text()})
-        for code, why in failures[-2:]:
-            msgs.append({"role": "assistant", "content": code})
-            msgs.append({"role": "user", "content": f"That failed: {why}\nWrite it again, "
-                                                    f"fixed.\nComplete:\n{self.signature.source()}"})
+        for ex in self.worked_examples():
+            first = ex.source.split("\n", 1)[0]
+            msgs += [{"role": "user", "content": request_text(ex, first)},
+                     {"role": "assistant", "content": ex.source}]
+        text = self.text()
+        if failures:
+            code, why = failures[-1]
+            text += f"\n(An earlier answer failed: {why}. Write a correct one.)"
+        msgs.append({"role": "user", "content": text})
+        msgs.append({"role": "assistant", "content": self.signature.source() + "\n    "})
         return msgs
+
+
+def method_ended(answer: str) -> bool:
+    """Whether the answer's method is complete: a finished line back at (or left of) the
+    method's own margin follows it. Small models go on writing more functions; stopping
+    there saves most of the generation time."""
+    lines = answer.split("\n")[:-1]  # complete lines only
+    head = answer.lstrip()
+    if not head.startswith(("def ", "```")):  # the body continues the signature we gave
+        return any(l.strip() and not l[0].isspace() for l in lines[1:])
+    start = next((i for i, l in enumerate(lines) if l.lstrip().startswith("def ")), None)
+    if start is None:
+        return False
+    margin = len(lines[start]) - len(lines[start].lstrip())
+    return any(l.strip() and len(l) - len(l.lstrip()) <= margin for l in lines[start + 1:])
+
+
+def with_covenant_line(code: str) -> str:
+    """``code`` with the Persistence Covenant's line added where the model forgot it (an
+    answer that does not parse is left for the audit to reject)."""
+    try:
+        return add_covenant_line(code)
+    except (SyntaxError, IndexError, AttributeError):
+        return code
+
+
+def code_from_answer(answer: str, signature: Signature) -> str:
+    """The function: the answer continues the signature it was given (a backend that cannot
+    continue a message answers a whole ``def``, perhaps in a fence)."""
+    head = answer.lstrip()
+    if head.startswith(("def ", "```")):
+        return extract_function(answer, signature)
+    return extract_function(signature.source() + "\n    " + answer, signature)
 
 
 # --- the pipeline -------------------------------------------------------------------------------------
@@ -438,7 +494,8 @@ class Synthesizer:
     def _synthesize(self, receiver, selector: str, args: tuple):
         holder = holder_for(receiver, self.image.lobby)
         signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line())
+        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
+                      image=self.image)
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
@@ -464,7 +521,7 @@ class Synthesizer:
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
-            code = extract_function(answer, signature)
+            code = with_covenant_line(code_from_answer(answer, signature))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
@@ -477,6 +534,7 @@ class Synthesizer:
             ok, value, why = self._try(receiver, selector, args, holder, signature, code,
                                        provenance, started=started)
             if ok:
+                library.remember(self.image, holder, brief.example())
                 return value
             failures.append((code, why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
@@ -496,16 +554,19 @@ class Synthesizer:
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
         what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
-        started, text = time.monotonic(), ""
         try:
             if status:
                 status.show(what + ")")
+            if hasattr(backend, "load"):  # loading the model is not generating: not timed
+                backend.load()
+            started, text = time.monotonic(), ""
             with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
-                                        temperature=0.0 if attempt == 1 else 0.7,
-                                        stop=["\n\n\n", "```\n\n", "\nComplete:"],
-                                        seed=attempt)) as pieces:
+                                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
+                                        stop=STOP, seed=attempt)) as pieces:
                 for piece in pieces:
                     text += piece
+                    if "\n" in piece and method_ended(text):
+                        break  # closing the stream stops the generation
                     seconds = time.monotonic() - started
                     if seconds > limit:
                         raise LLMError(f"the model took longer than {limit:g} s "
@@ -552,6 +613,9 @@ class Synthesizer:
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
             return False, None, f"running it raised {type(e).__name__}: {e}"
+        if value is None and not changes_self(code):  # it did nothing that anyone could see
+            self._rollback(sp)
+            return False, None, "it answered nothing (None) and changed nothing: return the result"
         if started is not None:
             method.provenance["seconds"] = round(time.monotonic() - started, 3)
         self._record(holder, selector, code, provenance)
