@@ -82,3 +82,7 @@ def test_an_image_made_by_release_0_1_0_still_opens(tmp_path):
         # opening it upgraded its core world to this release's (trees came with version 2)
         assert im.history(1)[0].origin == "upgrade"
         assert im.eval("(| t | t: tree copy. t at: 'k' Put: 1. t size)") == 1
+        # ... intents came with version 3, examples with version 4
+        im.eval("memo intend: 'thrice:' As: 'three times n'. memo intend: 'thrice:' "
+                "Example: 'memo thrice: 2' Gives: 6")
+        assert im.eval("(memo examples at: 'thrice:') size") == 1

@@ -379,3 +379,55 @@ def test_an_intent_written_with_intend_as_reaches_the_prompt(tmp_path):
             send_mod.synthesizer = None
     prompt = "\n".join(content for _, content in backend.requests[0].messages)
     assert "three times the argument" in prompt
+
+
+def test_seed_examples_use_the_signatures_the_pipeline_asks_for():
+    sample = {"integer": 1, "float": 1.0, "string": "s", "list": [1], "boolean": True}
+    for ex in library.seed():
+        args = tuple(sample[kind] for _, kind in ex.args)
+        expected = Signature.for_selector(ex.selector, synthesis.arg_names_for(ex.selector, args))
+        assert ex.source.split("\n", 1)[0] == expected.source(), ex.selector
+
+
+def test_parameter_names_a_small_model_reads_right():
+    names = synthesis.arg_names_for
+    assert names("at:Put:", (1, 2)) == ("at", "put")
+    assert names("hypotenuseOf:And:", (3, 4)) == ("a", "b")
+    assert names("clamp:Low:High:", (1, 2, 3)) == ("clamp", "low", "high")
+    assert names("triple:", (3,)) == ("n",) and names("by:", (3,)) == ("by",)
+    assert names("surroundedBy:", ("*",)) == ("text",) and names("totalOf:", ([1],)) == ("items",)
+
+
+def test_examples_test_each_answer_and_their_changes_are_rolled_back(tmp_path, synth):
+    wrong = "def bump_(self, n):\n    self.count = self.count + n * 2\n    return self.count\n"
+    right = "def bump_(self, n):\n    self.count = self.count + n\n    return self.count\n"
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, wrong, right))
+        im.eval("lobby _AddSlots: (| counter = (| parent* = traits clonable. count <- 0 |) |)")
+        im.eval("counter intend: 'bump:' As: 'add n to the count'. "
+                "counter intend: 'bump:' Example: 'counter bump: 10' Gives: 15")
+        assert im.eval("counter bump: 5") == 5      # the example ran after this send...
+        assert im.eval("counter count") == 5        # ...and what it changed was rolled back
+        assert backend.calls == 2
+        brief = backend.requests[0].messages[-2][1]
+        assert "For example: `counter bump: 10` gives 15." in brief
+        feedback = backend.requests[1].messages[-2][1]
+        assert "the example `counter bump: 10` gave 30, not 15" in feedback
+
+
+def test_with_examples_the_pipeline_samples_more_answers(tmp_path, synth):
+    wrong = "def triple_(self, n):\n    return n * 4\n"
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, *[wrong] * synthesis.EXAMPLE_ATTEMPTS), attempts=2)
+        im.eval(CALC + ". calc intend: 'triple:' Example: 'calc triple: 2' Gives: 6")
+        with pytest.raises(UvmError, match="the example `calc triple: 2` gave 8, not 6"):
+            im.eval("calc triple: 3")
+        assert backend.calls == synthesis.EXAMPLE_ATTEMPTS
+        assert "triple:" not in im.lobby._slots["calc"]._slots
+
+
+def test_example_values_compare_as_uvm_values():
+    same = synthesis.same_value
+    assert same(6, 6.0) and same([1, 2], [1, 2]) and same("ab", "ab") and same(True, True)
+    assert not same(1, True) and not same([1, 2], [1, 2, 3]) and not same("6", 6)
+    assert not same(None, 0) and same(None, None)

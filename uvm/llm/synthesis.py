@@ -35,6 +35,7 @@ from uvm.runtime.objects import Method, UvmObject, map_of
 
 CONSTANT = 0
 ATTEMPTS = 3
+EXAMPLE_ATTEMPTS = 6  # when the user gave examples, each sample is tested before it is kept
 TIME_LIMIT = 2.0
 MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
@@ -204,28 +205,41 @@ def _type_name(value) -> str:
 
 
 def arg_names_for(selector: str, args: tuple) -> tuple[str, ...]:
-    """Readable parameter names: the keyword parts (``at:Put:`` -> at, put), else n/x..."""
+    """Parameter names a small model reads right: the keyword parts when each is a plain
+    word (``at:Put:`` -> at, put); one argument by what it is (n, text, items); else by
+    position and kind (a, b, c for numbers), since ``hypotenuseOf:And:`` names no argument."""
     if not selector[:1].isalpha():
         return ("other",)
     parts = [p for p in selector.split(":") if p]
     if len(parts) != len(args):
         return tuple(f"arg{i + 1}" for i in range(len(args)))
-    names, used = [], set()
-    for i, (p, a) in enumerate(zip(parts, args)):
-        name = re.sub(r"[^a-z0-9]", "", p.lower()) or f"arg{i + 1}"
-        if len(args) == 1:  # one argument is named for what it is: n, text, items
-            if type(a) in (int, float) and name not in ("by", "to", "with"):
-                name = "n"
-            elif type(a) is str:
-                name = "text"
-            elif isinstance(a, (list, tuple)) or type(a).__name__ == "UvmList":
-                name = "items"
-        if name in used or name == "self" or not name[0].isalpha() or name in _RESERVED:
-            name = f"arg{i + 1}"
-        used.add(name)
-        names.append(name)
+    if len(args) == 1:
+        a, word = args[0], parts[0].lower()
+        if type(a) in (int, float):
+            return (word if word in ("by", "to") else "n",)
+        if type(a) is str:
+            return ("text",)
+        if isinstance(a, (list, tuple)) or type(a).__name__ == "UvmList":
+            return ("items",)
+        return (word if _plain_word(word) else "other",)
+    if all(_plain_word(p) for p in parts) and len({p.lower() for p in parts}) == len(parts):
+        return tuple(p.lower() for p in parts)
+    names, counts = [], {}
+    for a in args:
+        kind = "number" if type(a) in (int, float) else "text" if type(a) is str else "other"
+        i = counts[kind] = counts.get(kind, 0) + 1
+        names.append("abcdefgh"[i - 1] if kind == "number"
+                     else kind if i == 1 else f"{kind}{i}")
     return tuple(names)
 
+
+def _plain_word(part: str) -> bool:
+    """One lower-case word that names a thing (not ``Of``, ``With``, ``hypotenuseOf``)."""
+    return part.isalpha() and part[1:].islower() and part.lower() not in _RESERVED \
+        and part.lower() not in _LINKING
+
+
+_LINKING = {"of", "to", "with", "and", "or", "by", "from", "in", "on", "into", "than", "if"}
 
 _RESERVED = {"and", "or", "not", "if", "else", "for", "while", "in", "is", "def", "return",
              "lambda", "with", "as", "from", "import", "class", "try", "pass", "none", "true",
@@ -295,7 +309,8 @@ SYSTEM = ("You write one Python method for a live object system. Answer with the
           "receiver; an object's slots are read and written as `self.name`.")
 
 
-def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = ()) -> str:
+def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = (),
+                 examples: str = "") -> str:
     """The user's side of one exchange, the same for the worked examples and the real
     brief (small models follow a pattern they have just seen)."""
     if ex.kind == "object":
@@ -312,6 +327,8 @@ def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = (
     lines.extend(extra)
     if ex.intent:
         lines.append(f"What it should do: {ex.intent}")
+    if examples:
+        lines.append(examples)
     lines.append("Complete:\n" + signature)
     return "\n".join(lines)
 
@@ -339,7 +356,7 @@ class Brief:
         if isinstance(r, UvmObject):
             parents = map_of(r).parents
             slots = [(n, _describe(v)) for n, v in r._slots.items()
-                     if not n.startswith("_") and n not in parents and n != "intents"
+                     if not n.startswith("_") and n not in parents and n not in ("intents", "examples")
                      and not isinstance(v, Method)][:8]
         return library.make(self.selector, "object" if isinstance(r, UvmObject) else _type_name(r),
                             _describe(r), [(_describe(a), _type_name(a)) for a in self.args],
@@ -358,7 +375,9 @@ class Brief:
             extra.append("A method it already has:\n" + m.source.strip())
         if self.origin is not None:
             extra.append(f"The send is in this line: {self.origin[1]}")
-        return request_text(self.example(), self.signature.source(), tuple(extra))
+        shown = "; ".join(f"`{expr}` gives {_describe(value)}" for expr, value in self.examples())
+        return request_text(self.example(), self.signature.source(), tuple(extra),
+                            f"For example: {shown}." if shown else "")
 
     def intent(self) -> str | None:
         """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'`` keeps
@@ -371,6 +390,17 @@ class Brief:
                 if isinstance(v, str):
                     return v
         return None
+
+    def examples(self) -> list[tuple[str, object]]:
+        """The user's examples for this selector (``obj intend: 'sel' Example: 'expr'
+        Gives: value`` keeps them in an ``examples`` dictionary): (expression, value)."""
+        for obj in (self.receiver, self.holder):
+            slots = getattr(obj, "_slots", None) or {}
+            table = slots.get("examples")
+            pairs = table.get(self.selector) if table is not None and hasattr(table, "get") else None
+            if pairs:
+                return [(p[0], p[1]) for p in pairs if len(p) == 2 and isinstance(p[0], str)]
+        return []
 
     def worked_examples(self) -> list[library.Example]:
         """The library's methods most like this one: the seed and this image's own."""
@@ -392,8 +422,33 @@ class Brief:
             code, why = failures[-1]
             text += f"\n(An earlier answer failed: {why}. Write a correct one.)"
         msgs.append({"role": "user", "content": text})
-        msgs.append({"role": "assistant", "content": self.signature.source() + "\n    "})
+        msgs.append({"role": "assistant", "content": self.answer_start()})
         return msgs
+
+    def answer_start(self) -> str:
+        """What the answer starts with: the signature and the body's indent."""
+        return self.signature.source() + "\n    "
+
+
+def same_value(got, expected) -> bool:
+    """Example equality: numbers by value (an int may stand for a float), sequences item
+    by item, objects by identity, the rest by ==."""
+    import math
+    if isinstance(expected, bool) or isinstance(got, bool) or expected is None:
+        return got is expected
+    if type(expected) in (int, float) and type(got) in (int, float):
+        return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(expected, UvmObject) or isinstance(got, UvmObject):
+        return got is expected
+    seq = (list, tuple)
+    if isinstance(expected, seq) or type(expected).__name__ == "UvmList":
+        try:
+            a, b = list(got), list(expected)
+        except TypeError:
+            return False
+        return (isinstance(got, seq) or type(got).__name__ == "UvmList") and len(a) == len(b) \
+            and all(same_value(x, y) for x, y in zip(a, b))
+    return type(got) is type(expected) and got == expected
 
 
 def method_ended(answer: str) -> bool:
@@ -420,13 +475,13 @@ def with_covenant_line(code: str) -> str:
         return code
 
 
-def code_from_answer(answer: str, signature: Signature) -> str:
-    """The function: the answer continues the signature it was given (a backend that cannot
-    continue a message answers a whole ``def``, perhaps in a fence)."""
+def code_from_answer(answer: str, signature: Signature, start: str) -> str:
+    """The function: the answer continues ``start``, the signature it was given (a backend
+    that cannot continue a message answers a whole ``def``, perhaps in a fence)."""
     head = answer.lstrip()
     if head.startswith(("def ", "```")):
         return extract_function(answer, signature)
-    return extract_function(signature.source() + "\n    " + answer, signature)
+    return extract_function(start + answer, signature)
 
 
 # --- the pipeline -------------------------------------------------------------------------------------
@@ -509,7 +564,10 @@ class Synthesizer:
                                        {"reused": "after a write conflict"})
             if ok:
                 return value
-        while attempt < self.attempts:
+        examples = brief.examples()
+        # with examples to test against, another sample is worth more than with none
+        attempts = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
+        while attempt < attempts:
             attempt += 1
             if backend is None:
                 backend = self.backend()
@@ -521,7 +579,7 @@ class Synthesizer:
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
-            code = with_covenant_line(code_from_answer(answer, signature))
+            code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
@@ -532,7 +590,7 @@ class Synthesizer:
                 code = answer.strip()
                 continue
             ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                       provenance, started=started)
+                                       provenance, started=started, examples=examples)
             if ok:
                 library.remember(self.image, holder, brief.example())
                 return value
@@ -540,7 +598,7 @@ class Synthesizer:
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
         raise SynthesisFailed(
             f"doesNotUnderstand: #{selector}, sent to {_describe(receiver)}: the model could not "
-            f"write it in {self.attempts} attempt{'s' if self.attempts > 1 else ''}; the last "
+            f"write it in {attempts} attempt{'s' if attempts > 1 else ''}; the last "
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
@@ -578,8 +636,10 @@ class Synthesizer:
                 status.close()
         return text
 
-    def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None):
-        """Audit, compile, install in a savepoint and run; (ok, value, why)."""
+    def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
+             examples=()):
+        """Audit, compile, install in a savepoint, run, test against the user's examples;
+        (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
         except CovenantViolationError as e:
@@ -616,10 +676,40 @@ class Synthesizer:
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
             return False, None, "it answered nothing (None) and changed nothing: return the result"
+        wrong = self._check_examples(examples)
+        if wrong is not None:
+            self._rollback(sp)
+            return False, None, wrong
         if started is not None:
             method.provenance["seconds"] = round(time.monotonic() - started, 3)
         self._record(holder, selector, code, provenance)
         return True, value, ""
+
+    def _check_examples(self, examples) -> str | None:
+        """Run each example (after the first send, in a savepoint rolled back after): None
+        when every one gives its value, else what went wrong."""
+        if not examples:
+            return None
+        from uvm.runtime.compiler import compile_program
+        from uvm.syntax import parse
+        sp = self.image.tm.savepoint()
+        try:
+            for expr, expected in examples:
+                try:
+                    code = compile_program(parse(expr, "<example>"))
+                    with limits(self.seconds, self.memory_bytes):
+                        got = code(self.image.lobby)
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except SandboxTimeout as e:
+                    return f"the example `{expr}` was stopped: {e}"
+                except BaseException as e:  # noqa: BLE001
+                    return f"the example `{expr}` raised {type(e).__name__}: {e}"
+                if not same_value(got, expected):
+                    return f"the example `{expr}` gave {_describe(got)}, not {_describe(expected)}"
+            return None
+        finally:
+            self._rollback(sp)
 
     def _rollback(self, sp) -> None:
         try:
