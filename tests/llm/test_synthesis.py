@@ -431,3 +431,13 @@ def test_example_values_compare_as_uvm_values():
     assert same(6, 6.0) and same([1, 2], [1, 2]) and same("ab", "ab") and same(True, True)
     assert not same(1, True) and not same([1, 2], [1, 2, 3]) and not same("6", 6)
     assert not same(None, 0) and same(None, None)
+
+
+def test_with_examples_an_answer_that_ignores_its_inputs_is_not_kept(tmp_path, synth):
+    copied = "def initials(self):\n    return 'at'\n"
+    right = "def initials(self):\n    return ''.join(w[0] for w in self.split())\n"
+    with uvm.open(memory=True) as im:
+        backend = synth(im, script(tmp_path, copied, right))
+        im.eval("traits string intend: 'initials' Example: '\\'alan turing\\' initials' Gives: 'at'")
+        assert im.eval("'grace hopper' initials") == "gh"
+        assert "ignores self and its arguments" in backend.requests[1].messages[-2][1]

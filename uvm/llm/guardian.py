@@ -297,3 +297,11 @@ def add_covenant_line(source: str) -> str:
     at = body[i].lineno - 1 if i < len(body) else body[-1].end_lineno
     lines.insert(at, indent + "self._p_changed = True")
     return "\n".join(lines)
+
+
+def uses_its_inputs(source: str) -> bool:
+    """Whether the method reads ``self`` or one of its arguments: one that reads neither
+    answers the same for every send (a small model's way of copying an example's value)."""
+    fn = ast.parse(source).body[0]
+    params = {a.arg for a in fn.args.args}
+    return any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(fn))

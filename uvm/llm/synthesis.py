@@ -27,7 +27,8 @@ import time
 
 from uvm.llm import library
 from uvm.llm.errors import LLMError
-from uvm.llm.guardian import CovenantViolationError, Signature, add_covenant_line, changes_self
+from uvm.llm.guardian import (CovenantViolationError, Signature, add_covenant_line, changes_self,
+                              uses_its_inputs)
 from uvm.llm.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
@@ -677,6 +678,8 @@ class Synthesizer:
             self._rollback(sp)
             return False, None, "it answered nothing (None) and changed nothing: return the result"
         wrong = self._check_examples(examples)
+        if wrong is None and examples and not uses_its_inputs(code):
+            wrong = "it ignores self and its arguments: compute the answer from them"
         if wrong is not None:
             self._rollback(sp)
             return False, None, wrong
