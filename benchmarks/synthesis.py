@@ -32,6 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uvm  # noqa: E402
 from synthesis_tasks import TASKS, Task  # noqa: E402
 from uvm.llm import synthesis  # noqa: E402
+from uvm.llm.answer import extract_function  # noqa: E402
+from uvm.llm.receiver import literal_of  # noqa: E402
 from uvm.llm.sandbox import SANDBOX_BUILTINS, limits  # noqa: E402
 from uvm.runtime import send as send_mod  # noqa: E402
 from uvm.runtime.errors import UvmError  # noqa: E402
@@ -116,13 +118,13 @@ def literal(value) -> str:
     """UVM source for an expected value."""
     if isinstance(value, list):
         return "(" + " & ".join(literal(v) for v in value) + ") asList"
-    return synthesis.literal_of(value)
+    return literal_of(value)
 
 
 def baseline(task: Task, backend) -> dict:
     answer = backend.complete([{"role": "user", "content": plain_prompt(task)}], max_tokens=256,
                               temperature=0.0)
-    code = synthesis.extract_function(answer, None, completed_from_signature=False)
+    code = extract_function(answer, None, completed_from_signature=False)
     image = fresh_image(task)
     try:
         namespace: dict = {"__builtins__": SANDBOX_BUILTINS}

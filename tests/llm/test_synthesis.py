@@ -15,6 +15,9 @@ import pytest
 
 import uvm
 from uvm.llm import library, synthesis
+from uvm.llm.answer import extract_function, method_ended, same_value
+from uvm.llm.prompt import SHOTS, arg_names_for
+from uvm.llm.receiver import typo_of
 from uvm.llm.doubles import ScriptBackend
 from uvm.llm.guardian import Signature
 from uvm.runtime import send as send_mod
@@ -65,7 +68,6 @@ def test_a_good_answer_is_installed_kept_and_not_asked_again(tmp_path, synth):
         method = im.lobby._slots["calc"]._slots["triple:"]
         assert method.language == "python" and method.provenance["attempts"] == 1
         assert method.provenance["backend"].startswith("script:")
-        last = im.history(1)[0]
     synthesis.uninstall()
     with uvm.open(fs) as im:  # reopened, no model at all: the method is in the image
         assert im.eval("calc triple: 4") == 12
@@ -112,7 +114,7 @@ def test_the_brief_shows_the_most_similar_library_methods_last(tmp_path, synth):
         im.eval("traits string intend: 'shoutTwice' As: 'answer the string in upper case, twice'")
         assert im.eval("'ab' shoutTwice") == "ABAB"
         shots = [c for r, c in backend.requests[0].messages[1:-2] if r == "assistant"]
-        assert len(shots) == synthesis.SHOTS
+        assert len(shots) == SHOTS
         assert shots[-1].startswith("def shout(self):")  # the seed's upper-case method
 
 
@@ -149,10 +151,10 @@ def test_written_methods_join_the_library_and_undo_takes_them_out(tmp_path, synt
 
 
 def test_method_ended_finds_the_end_of_a_continued_body_or_a_whole_def():
-    assert not synthesis.method_ended(" return n * 3\n")
-    assert synthesis.method_ended(" return n * 3\ndef other(self):\n")
-    assert not synthesis.method_ended("```python\ndef f(self):\n    return 1\n")
-    assert synthesis.method_ended("```python\ndef f(self):\n    return 1\n```\n")
+    assert not method_ended(" return n * 3\n")
+    assert method_ended(" return n * 3\ndef other(self):\n")
+    assert not method_ended("```python\ndef f(self):\n    return 1\n")
+    assert method_ended("```python\ndef f(self):\n    return 1\n```\n")
 
 
 def test_host_values_get_the_method_in_their_trait(tmp_path, synth):
@@ -302,20 +304,20 @@ def test_a_method_written_before_a_lost_conflict_is_reused(tmp_path, synth):
 
 def test_typo_distance():
     known = {"printString", "sort", "total", "at:Put:"}
-    assert synthesis.typo_of("printStrng", known) == "printString"
-    assert synthesis.typo_of("totl", known) == "total"
-    assert synthesis.typo_of("sorted", known) is None
-    assert synthesis.typo_of("at:Pt:", known) == "at:Put:"
-    assert synthesis.typo_of("triple:", known) is None
+    assert typo_of("printStrng", known) == "printString"
+    assert typo_of("totl", known) == "total"
+    assert typo_of("sorted", known) is None
+    assert typo_of("at:Pt:", known) == "at:Put:"
+    assert typo_of("triple:", known) is None
 
 
 def test_extract_function_forms():
     sig = Signature.for_selector("triple:", ("n",))
-    assert synthesis.extract_function("Here:\n```python\ndef triple_(self, n):\n    return n*3\n```\nDone.", sig) \
+    assert extract_function("Here:\n```python\ndef triple_(self, n):\n    return n*3\n```\nDone.", sig) \
         == "def triple_(self, n):\n    return n*3\n"
-    assert synthesis.extract_function("def triple_(self, n):\n    return n*3\nprint(triple_(None, 3))", sig) \
+    assert extract_function("def triple_(self, n):\n    return n*3\nprint(triple_(None, 3))", sig) \
         == "def triple_(self, n):\n    return n*3\n"
-    assert synthesis.extract_function("    return n*3", sig) == "def triple_(self, n):\n    return n*3\n"
+    assert extract_function("    return n*3", sig) == "def triple_(self, n):\n    return n*3\n"
 
 
 # --- the real model -------------------------------------------------------------------------------
@@ -385,12 +387,12 @@ def test_seed_examples_use_the_signatures_the_pipeline_asks_for():
     sample = {"integer": 1, "float": 1.0, "string": "s", "list": [1], "boolean": True}
     for ex in library.seed():
         args = tuple(sample[kind] for _, kind in ex.args)
-        expected = Signature.for_selector(ex.selector, synthesis.arg_names_for(ex.selector, args))
+        expected = Signature.for_selector(ex.selector, arg_names_for(ex.selector, args))
         assert ex.source.split("\n", 1)[0] == expected.source(), ex.selector
 
 
 def test_parameter_names_a_small_model_reads_right():
-    names = synthesis.arg_names_for
+    names = arg_names_for
     assert names("at:Put:", (1, 2)) == ("at", "put")
     assert names("hypotenuseOf:And:", (3, 4)) == ("a", "b")
     assert names("clamp:Low:High:", (1, 2, 3)) == ("clamp", "low", "high")
@@ -427,7 +429,7 @@ def test_with_examples_the_pipeline_samples_more_answers(tmp_path, synth):
 
 
 def test_example_values_compare_as_uvm_values():
-    same = synthesis.same_value
+    same = same_value
     assert same(6, 6.0) and same([1, 2], [1, 2]) and same("ab", "ab") and same(True, True)
     assert not same(1, True) and not same([1, 2], [1, 2, 3]) and not same("6", 6)
     assert not same(None, 0) and same(None, None)

@@ -8,7 +8,7 @@
     commands.py      the :commands          completion.py   what can be typed next
     static.py        receivers resolved without running code
     inspector.py     :inspect               graph.py        :graph (DOT, Graphviz)
-    naming.py        paths from the lobby   display.py      short values, truncation
+    display.py       short values, truncation
     lexer.py         the Pygments lexer     key_bindings.py Enter, indentation, F4
     completer.py     prompt_toolkit adapter settings.py     history file, editing mode
 

@@ -16,7 +16,7 @@ from uvm.runtime import send
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmObject, slots_of
 from uvm.repl.display import short
 from uvm.repl.inspector import method_header
-from uvm.repl.naming import ObjectNames
+from uvm.runtime.naming import ObjectNames
 
 MAX_NODES = 40        # objects drawn at most
 MAX_ROWS = 16         # slots listed per object before "... N more"

@@ -11,7 +11,7 @@ import datetime
 from uvm.runtime import send
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmObject, instance_dict, slots_of
 from uvm.repl.display import kind_of, short
-from uvm.repl.naming import ObjectNames
+from uvm.runtime.naming import ObjectNames
 
 _METHOD_LINES = 12   # lines of a method's source shown before it is cut
 

@@ -13,7 +13,7 @@ import uvm
 from uvm.runtime.errors import UvmError, format_error
 from uvm.syntax import UvmSyntaxError
 from uvm.repl.display import truncate
-from uvm.repl.naming import ObjectNames
+from uvm.runtime.naming import ObjectNames
 
 INTERRUPTED = "Interrupted: the evaluation stopped and its transaction was rolled back."
 NO_MODEL = "none (this installation has no language-model support)"
