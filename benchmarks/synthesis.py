@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uvm  # noqa: E402
 from synthesis_tasks import TASKS, Task  # noqa: E402
 from uvm.llm import synthesis  # noqa: E402
-from uvm.llm.answer import extract_function  # noqa: E402
+from uvm.llm.answer import extract_function, method_ended  # noqa: E402
 from uvm.llm.receiver import literal_of  # noqa: E402
 from uvm.llm.sandbox import SANDBOX_BUILTINS, limits  # noqa: E402
 from uvm.runtime import send as send_mod  # noqa: E402
@@ -98,7 +98,7 @@ def pipeline(task: Task, backend) -> dict:
         holder = image.eval(task.holder)
         method = holder._slots.get(task.selector)
         attempts = method.provenance.get("attempts") if isinstance(method, Method) and method.provenance \
-            else synthesis.ATTEMPTS
+            else synthesis.EXAMPLE_ATTEMPTS if task.examples else synthesis.ATTEMPTS  # all failed
         code = method.source if isinstance(method, Method) else ""
         if why is None:
             why = run_checks(image, task)
@@ -122,8 +122,13 @@ def literal(value) -> str:
 
 
 def baseline(task: Task, backend) -> dict:
-    answer = backend.complete([{"role": "user", "content": plain_prompt(task)}], max_tokens=256,
-                              temperature=0.0)
+    answer = ""  # stopped once its first function has ended: the rest is never used
+    for piece in backend.stream([{"role": "user", "content": plain_prompt(task)}], max_tokens=256,
+                                temperature=0.0):
+        answer += piece
+        start = answer.find("def ")
+        if "\n" in piece and start >= 0 and method_ended(answer[start:]):
+            break
     code = extract_function(answer, None, completed_from_signature=False)
     image = fresh_image(task)
     try:
@@ -182,9 +187,12 @@ def main(argv=None) -> int:
     p.add_argument("--llm", default="embedded", help="the backend (default: embedded)")
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--verbose", "-v", action="store_true", help="show each method written")
+    p.add_argument("--retry-temperature", type=float, default=synthesis.RETRY_TEMPERATURE,
+                   help="the temperature of the pipeline's retries (default %(default)s)")
     p.add_argument("--trace", action="store_true", help="show every prompt and answer")
     p.add_argument("--json", help="write the per-task results to this file")
     opts = p.parse_args(argv)
+    synthesis.RETRY_TEMPERATURE = opts.retry_temperature
     tasks = TASKS
     if opts.only:
         names = set(opts.only.split(","))

@@ -136,27 +136,25 @@ class Brief:
                             f"For example: {shown}." if shown else "")
 
     def intent(self) -> str | None:
-        """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'`` keeps
-        it in the receiver's or holder's ``intents`` dictionary)."""
-        for obj in (self.receiver, self.holder):
-            slots = getattr(obj, "_slots", None) or {}
-            intents = slots.get("intents")
-            if intents is not None and hasattr(intents, "get"):
-                v = intents.get(self.selector)
-                if isinstance(v, str):
-                    return v
-        return None
+        """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'``)."""
+        text = self._noted("intents")
+        return text if isinstance(text, str) else None
 
     def examples(self) -> list[tuple[str, object]]:
         """The user's examples for this selector (``obj intend: 'sel' Example: 'expr'
-        Gives: value`` keeps them in an ``examples`` dictionary): (expression, value)."""
+        Gives: value``): (expression, value) pairs."""
+        pairs = self._noted("examples") or []
+        return [(p[0], p[1]) for p in pairs if len(p) == 2 and isinstance(p[0], str)]
+
+    def _noted(self, table: str):
+        """What ``intend:...`` noted for this selector in the ``table`` dictionary of the
+        receiver (where it stores it) or of the method's holder."""
         for obj in (self.receiver, self.holder):
-            slots = getattr(obj, "_slots", None) or {}
-            table = slots.get("examples")
-            pairs = table.get(self.selector) if table is not None and hasattr(table, "get") else None
-            if pairs:
-                return [(p[0], p[1]) for p in pairs if len(p) == 2 and isinstance(p[0], str)]
-        return []
+            found = (getattr(obj, "_slots", None) or {}).get(table)
+            value = found.get(self.selector) if hasattr(found, "get") else None
+            if value:
+                return value
+        return None
 
     def worked_examples(self) -> list[library.Example]:
         """The library's methods most like this one: the seed and this image's own."""
@@ -178,9 +176,9 @@ class Brief:
             code, why = failures[-1]
             text += f"\n(An earlier answer failed: {why}. Write a correct one.)"
         msgs.append({"role": "user", "content": text})
-        msgs.append({"role": "assistant", "content": self.answerstart_of()})
+        msgs.append({"role": "assistant", "content": self.answer_start()})
         return msgs
 
-    def answerstart_of(self) -> str:
+    def answer_start(self) -> str:
         """What the answer starts with: the signature and the body's indent."""
         return self.signature.source() + "\n    "

@@ -21,6 +21,7 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 
 def start_of(receiver) -> UvmObject:
+    """Where lookup starts: the object itself, or a host value's trait."""
     return receiver if isinstance(receiver, UvmObject) else send_mod.trait_of(receiver)
 
 

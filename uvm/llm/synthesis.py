@@ -170,7 +170,7 @@ class Synthesizer:
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
-            code = with_covenant_line(code_from_answer(answer, signature, brief.answerstart_of()))
+            code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
