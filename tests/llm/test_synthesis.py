@@ -443,3 +443,10 @@ def test_with_examples_an_answer_that_ignores_its_inputs_is_not_kept(tmp_path, s
         im.eval("traits string intend: 'initials' Example: '\\'alan turing\\' initials' Gives: 'at'")
         assert im.eval("'grace hopper' initials") == "gh"
         assert "ignores self and its arguments" in backend.requests[1].messages[-2][1]
+
+
+def test_with_no_intent_the_nearest_worked_example_is_the_plainest():
+    query = library.make("triple:", "object", "an object", [("3", "integer")])
+    shots = library.similar(query, library.seed())
+    assert shots[-1].source == "def double_(self, n):\n    return n * 2\n"
+    assert all(len(s.args) == 1 and s.kind == "object" for s in shots)

@@ -102,10 +102,11 @@ def score(query: Example, ex: Example) -> float:
 
 def similar(query: Example, candidates, n: int = 3) -> list[Example]:
     """The ``n`` best examples, least similar first (small models copy the nearest, so the
-    best one goes last, next to the question)."""
+    best one goes last, next to the question). Among equals the shortest wins: with no
+    intent to match, a plain one-line method is the safest pattern to copy."""
     ranked = sorted((ex for ex in candidates if ex.selector != query.selector
                      or ex.source.strip() != query.source.strip()),
-                    key=lambda ex: score(query, ex), reverse=True)[:n]
+                    key=lambda ex: (-score(query, ex), len(ex.source)))[:n]
     return list(reversed(ranked))
 
 
