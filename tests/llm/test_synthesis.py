@@ -68,6 +68,7 @@ def test_a_good_answer_is_installed_kept_and_not_asked_again(tmp_path, synth):
         method = im.lobby._slots["calc"]._slots["triple:"]
         assert method.language == "python" and method.provenance["attempts"] == 1
         assert method.provenance["backend"].startswith("script:")
+        assert method.provenance["persona"] is None and len(method.provenance["prompt"]) == 16
     synthesis.uninstall()
     with uvm.open(fs) as im:  # reopened, no model at all: the method is in the image
         assert im.eval("calc triple: 4") == 12

@@ -172,6 +172,7 @@ class Synthesizer:
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
+                          "persona": None,  # methods are written by the base model
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
                           "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
