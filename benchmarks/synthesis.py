@@ -31,10 +31,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import uvm  # noqa: E402
 from synthesis_tasks import TASKS, Task  # noqa: E402
-from uvm.llm import synthesis  # noqa: E402
-from uvm.llm.answer import extract_function, method_ended  # noqa: E402
-from uvm.llm.receiver import literal_of  # noqa: E402
-from uvm.llm.sandbox import SANDBOX_BUILTINS, limits  # noqa: E402
+from uvm.llm.synthesis import pipeline  # noqa: E402
+from uvm.llm.synthesis.answer import extract_function, method_ended  # noqa: E402
+from uvm.llm.synthesis.receiver import literal_of  # noqa: E402
+from uvm.llm.synthesis.sandbox import SANDBOX_BUILTINS, limits  # noqa: E402
 from uvm.runtime import send as send_mod  # noqa: E402
 from uvm.runtime.errors import UvmError  # noqa: E402
 from uvm.runtime.objects import Method  # noqa: E402
@@ -81,7 +81,7 @@ def run_checks(image, task: Task, first: bool = False) -> str | None:
 def pipeline(task: Task, backend) -> dict:
     image = fresh_image(task)
     try:
-        synthesis.install(image, backend=backend)
+        pipeline.install(image, backend=backend)
         image.eval(f"{task.holder} intend: {string_literal(task.selector)} As: "
                    f"{string_literal(task.intent)}")
         for expr, value in task.examples:
@@ -94,17 +94,17 @@ def pipeline(task: Task, backend) -> dict:
         except UvmError as e:
             why = str(e)
         seconds = time.monotonic() - started
-        synthesis.uninstall()  # the checks must run the method written, not write another
+        pipeline.uninstall()  # the checks must run the method written, not write another
         holder = image.eval(task.holder)
         method = holder._slots.get(task.selector)
         attempts = method.provenance.get("attempts") if isinstance(method, Method) and method.provenance \
-            else synthesis.EXAMPLE_ATTEMPTS if task.examples else synthesis.ATTEMPTS  # all failed
+            else pipeline.EXAMPLE_ATTEMPTS if task.examples else pipeline.ATTEMPTS  # all failed
         code = method.source if isinstance(method, Method) else ""
         if why is None:
             why = run_checks(image, task)
         return {"ok": why is None, "why": why, "attempts": attempts, "seconds": seconds, "code": code}
     finally:
-        synthesis.uninstall()
+        pipeline.uninstall()
         image.close()
 
 
@@ -187,12 +187,12 @@ def main(argv=None) -> int:
     p.add_argument("--llm", default="embedded", help="the backend (default: embedded)")
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--verbose", "-v", action="store_true", help="show each method written")
-    p.add_argument("--retry-temperature", type=float, default=synthesis.RETRY_TEMPERATURE,
+    p.add_argument("--retry-temperature", type=float, default=pipeline.RETRY_TEMPERATURE,
                    help="the temperature of the pipeline's retries (default %(default)s)")
     p.add_argument("--trace", action="store_true", help="show every prompt and answer")
     p.add_argument("--json", help="write the per-task results to this file")
     opts = p.parse_args(argv)
-    synthesis.RETRY_TEMPERATURE = opts.retry_temperature
+    pipeline.RETRY_TEMPERATURE = opts.retry_temperature
     tasks = TASKS
     if opts.only:
         names = set(opts.only.split(","))

@@ -124,7 +124,7 @@ def _run(opts) -> int:
         if synth is not None:
             synth.synthesize_anyway = opts.synthesize_anyway
             if opts.approve:
-                from uvm.llm.approval import NoTerminal, TerminalApproval
+                from uvm.llm.synthesis.approval import NoTerminal, TerminalApproval
                 try:
                     asker = TerminalApproval.open()
                 except NoTerminal as e:

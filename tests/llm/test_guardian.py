@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 import uvm
-from uvm.llm.guardian import (CovenantViolationError, Signature, add_covenant_line, audit,
+from uvm.llm.synthesis.guardian import (CovenantViolationError, Signature, add_covenant_line, audit,
                               changes_self)
-from uvm.llm.sandbox import SandboxTimeout, compile_audited, run_limited
+from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, run_limited
 
 SIG = Signature.for_selector("triple:", ("n",))
 

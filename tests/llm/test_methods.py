@@ -1,4 +1,4 @@
-"""Managing what the model wrote (``uvm.llm.methods``, ``uvm methods``): list, show, remove
+"""Managing what the model wrote (``uvm.llm.synthesis.methods``, ``uvm methods``): list, show, remove
 and regenerate model-written methods, on real file images, with the ``script:`` test
 double writing the methods."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 import pytest
 
 import uvm
-from uvm.llm import methods as M
-from uvm.llm import synthesis
+from uvm.llm.synthesis import methods as M
+from uvm.llm.synthesis import pipeline
 from uvm.llm.doubles import ScriptBackend
 from uvm.runtime.errors import UvmError
 
@@ -33,7 +33,7 @@ def script(tmp_path, *answers, name="answers.jsonl") -> str:
 
 def model(image, path) -> ScriptBackend:
     backend = ScriptBackend("script:" + path, path)
-    synthesis.install(image, backend=backend)
+    pipeline.install(image, backend=backend)
     return backend
 
 
@@ -47,9 +47,9 @@ def fs(tmp_path):
         im.eval(WORLD)
         assert im.eval("calc triple: 3") == 9
         assert im.eval("4 squaredPlusOne") == 17
-    synthesis.uninstall()
+    pipeline.uninstall()
     yield path
-    synthesis.uninstall()
+    pipeline.uninstall()
 
 
 def uvm_cli(*args):
@@ -134,7 +134,7 @@ def test_regenerate_resends_the_example(fs, tmp_path):
         M.regenerate(im, M.object_at(im, "traits integer"), "squaredPlusOne")
         assert "the integer 4" in "\n".join(text for _, text in backend.requests[1].messages)
         assert backend.calls == 2
-    synthesis.uninstall()
+    pipeline.uninstall()
     with uvm.open(fs) as im:
         assert im.lobby._slots["calc"]._slots["triple:"].source == TRIPLE_AGAIN
 
@@ -162,7 +162,7 @@ def test_a_failed_regeneration_leaves_the_old_method(fs, tmp_path):
         assert backend.calls == 3
         assert [e.id for e in im.history(5)] == before  # nothing was committed
         assert calc._slots["triple:"].source == TRIPLE and im.eval("calc triple: 2") == 6
-    synthesis.uninstall()
+    pipeline.uninstall()
     with uvm.open(fs) as im:
         assert im.lobby._slots["calc"]._slots["triple:"].source == TRIPLE
 
@@ -177,7 +177,7 @@ def test_a_send_that_does_not_rewrite_it_changes_nothing(fs, tmp_path):
 
 
 def test_regenerate_needs_a_model(fs):
-    synthesis.uninstall()
+    pipeline.uninstall()
     with uvm.open(fs) as im:
         with pytest.raises(M.MethodsError, match="needs a language model"):
             M.regenerate(im, M.object_at(im, "calc"), "triple:")

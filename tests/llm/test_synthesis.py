@@ -14,12 +14,12 @@ import sys
 import pytest
 
 import uvm
-from uvm.llm import library, synthesis
-from uvm.llm.answer import extract_function, method_ended, same_value
-from uvm.llm.prompt import SHOTS, arg_names_for
-from uvm.llm.receiver import typo_of
+from uvm.llm.synthesis import library, pipeline
+from uvm.llm.synthesis.answer import extract_function, method_ended, same_value
+from uvm.llm.synthesis.prompt import SHOTS, arg_names_for
+from uvm.llm.synthesis.receiver import typo_of
 from uvm.llm.doubles import ScriptBackend
-from uvm.llm.guardian import Signature
+from uvm.llm.synthesis.guardian import Signature
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError
 
@@ -42,12 +42,12 @@ def synth():
 
     def make(image, path, attempts=3, **kw):
         backend = ScriptBackend("script:" + path, path)
-        s = synthesis.Synthesizer(image, attempts=attempts, backend=backend, **kw)
+        s = pipeline.Synthesizer(image, attempts=attempts, backend=backend, **kw)
         send_mod.synthesizer = s
         made.append(s)
         return backend
     yield make
-    synthesis.uninstall()
+    pipeline.uninstall()
 
 
 def digest(path) -> str:
@@ -69,7 +69,7 @@ def test_a_good_answer_is_installed_kept_and_not_asked_again(tmp_path, synth):
         assert method.language == "python" and method.provenance["attempts"] == 1
         assert method.provenance["backend"].startswith("script:")
         assert method.provenance["persona"] is None and len(method.provenance["prompt"]) == 16
-    synthesis.uninstall()
+    pipeline.uninstall()
     with uvm.open(fs) as im:  # reopened, no model at all: the method is in the image
         assert im.eval("calc triple: 4") == 12
 
@@ -272,7 +272,7 @@ def test_install_respects_no_llm(monkeypatch):
     from uvm.llm import settings
     monkeypatch.setattr(settings, "_run_spec", "none")
     with uvm.open(memory=True) as im:
-        assert synthesis.install(im) is None
+        assert pipeline.install(im) is None
         assert send_mod.synthesizer is None
         with pytest.raises(UvmError, match="doesNotUnderstand: #frobnicate"):
             im.eval("nil frobnicate")
@@ -298,7 +298,7 @@ def test_a_method_written_before_a_lost_conflict_is_reused(tmp_path, synth):
         backend = synth(im, script(tmp_path, GOOD))
         im.eval(CALC)
         oid = im.lobby._slots["calc"]._p_oid
-        synthesis._conflict_cache[(oid, "triple:")] = GOOD
+        pipeline._conflict_cache[(oid, "triple:")] = GOOD
         assert im.eval("calc triple: 2") == 6
         assert backend.calls == 0
 
@@ -352,7 +352,7 @@ def test_approval_mode_installs_only_what_is_accepted(tmp_path):
     script = tmp_path / "answers.jsonl"
     script.write_text('{"text": "def triple_(self, n):\\n    return n * 3\\n"}\n' * 2)
     with uvm.open(memory=True) as image:
-        synth = synthesis.Synthesizer(image, backend=ScriptBackend(f"script:{script}", str(script)))
+        synth = pipeline.Synthesizer(image, backend=ScriptBackend(f"script:{script}", str(script)))
         seen = []
         synth.approver = lambda sel, code, where: seen.append((sel, code, where)) or False
         send_mod.synthesizer = synth
@@ -373,7 +373,7 @@ def test_an_intent_written_with_intend_as_reaches_the_prompt(tmp_path):
     script.write_text('{"text": "def triple_(self, n):\\n    return n * 3\\n"}\n')
     backend = ScriptBackend(f"script:{script}", str(script))
     with uvm.open(memory=True) as image:
-        send_mod.synthesizer = synthesis.Synthesizer(image, backend=backend)
+        send_mod.synthesizer = pipeline.Synthesizer(image, backend=backend)
         try:
             image.eval("lobby _AddSlots: (| calc = (| parent* = traits clonable |) |). "
                        "calc intend: 'triple:' As: 'three times the argument'")
@@ -421,11 +421,11 @@ def test_examples_test_each_answer_and_their_changes_are_rolled_back(tmp_path, s
 def test_with_examples_the_pipeline_samples_more_answers(tmp_path, synth):
     wrong = "def triple_(self, n):\n    return n * 4\n"
     with uvm.open(memory=True) as im:
-        backend = synth(im, script(tmp_path, *[wrong] * synthesis.EXAMPLE_ATTEMPTS), attempts=2)
+        backend = synth(im, script(tmp_path, *[wrong] * pipeline.EXAMPLE_ATTEMPTS), attempts=2)
         im.eval(CALC + ". calc intend: 'triple:' Example: 'calc triple: 2' Gives: 6")
         with pytest.raises(UvmError, match="the example `calc triple: 2` gave 8, not 6"):
             im.eval("calc triple: 3")
-        assert backend.calls == synthesis.EXAMPLE_ATTEMPTS
+        assert backend.calls == pipeline.EXAMPLE_ATTEMPTS
         assert "triple:" not in im.lobby._slots["calc"]._slots
 
 

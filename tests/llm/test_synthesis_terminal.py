@@ -17,7 +17,7 @@ import time
 import pytest
 
 import uvm
-from uvm.llm import synthesis
+from uvm.llm.synthesis import pipeline
 from uvm.llm.backend import Backend
 from uvm.llm.doubles import ScriptBackend
 from uvm.runtime import send as send_mod
@@ -65,11 +65,11 @@ def synth():
     def make(image, backend):
         if isinstance(backend, str):
             backend = ScriptBackend("script:" + backend, backend)
-        s = synthesis.Synthesizer(image, backend=backend)
+        s = pipeline.Synthesizer(image, backend=backend)
         send_mod.synthesizer = s
         return s
     yield make
-    synthesis.uninstall()
+    pipeline.uninstall()
 
 
 # --- the typo check -------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def test_a_typo_can_be_written_anyway_when_the_person_says_so(tmp_path, synth, a
 
 
 def test_the_typo_question_names_both_selectors():
-    assert synthesis.typo_question("facotrial", "factorial") == (
+    assert pipeline.typo_question("facotrial", "factorial") == (
         "#facotrial is not understood; did you mean #factorial? "
         "Write #facotrial with the model anyway?")
 
@@ -163,7 +163,7 @@ def test_approve_without_a_terminal_is_refused_before_anything_runs(tmp_path):
 
 def test_approve_asks_on_the_terminal_and_reads_y(tmp_path, synth):
     import io
-    from uvm.llm.approval import TerminalApproval
+    from uvm.llm.synthesis.approval import TerminalApproval
     with uvm.open(memory=True) as im:
         s = synth(im, script(tmp_path, GOOD, GOOD))
         out = io.StringIO()
@@ -206,7 +206,7 @@ def test_the_time_limit_setting(monkeypatch, synth):
         with pytest.raises(UvmError, match=r"UVM_LLM_TIMEOUT must be a number of seconds"):
             im.eval("calc triple: 3")
     monkeypatch.delenv("UVM_LLM_TIMEOUT")
-    assert synthesis.generation_timeout() == 120
+    assert pipeline.generation_timeout() == 120
 
 
 # --- Ctrl-C ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import uvm
-from uvm.llm import synthesis
+from uvm.llm.synthesis import pipeline
 from uvm.llm.doubles import ScriptBackend
 from uvm.repl.completion import complete
 from uvm.repl.session import Session
@@ -20,13 +20,13 @@ def model_session(tmp_path):
         "def triple_(self, n):\n    return n * 3\n",
         "def triple_(self, n):\n    return n + n + n\n")))
     with uvm.open(str(tmp_path / "img.fs")) as image:
-        synthesis.install(image, backend=ScriptBackend(f"script:{answers}", str(answers)))
+        pipeline.install(image, backend=ScriptBackend(f"script:{answers}", str(answers)))
         session = Session(image)
         session.run("lobby _AddSlots: (| calc = (| parent* = traits clonable. "
                     "twice: n = (n * 2) |) |)")
         assert session.run("calc triple: 3").output == "9"
         yield session
-    synthesis.uninstall()
+    pipeline.uninstall()
 
 
 def test_methods_list_show_regenerate_remove_undo(model_session):

@@ -232,7 +232,7 @@ def methods_command(argv: list[str]) -> int:
     """The methods the language model wrote: list them (in the image or in one object),
     show one with its provenance, remove one, or have the model write one again. PATH is
     an object's path of slots from the lobby (calc, traits integer)."""
-    from uvm.llm import methods as M
+    from uvm.llm.synthesis import methods as M
     p = argparse.ArgumentParser(
         prog="uvm methods", description=methods_command.__doc__,
         usage="uvm methods [--synthesized] [PATH] [--json]\n"
@@ -301,7 +301,7 @@ def methods_command(argv: list[str]) -> int:
 
 def _regenerate(image, obj, selector: str, send: str | None):
     from uvm.llm import synthesis
-    from uvm.llm.methods import regenerate
+    from uvm.llm.synthesis.methods import regenerate
     synthesis.install(image)
     try:
         return regenerate(image, obj, selector, send)

@@ -308,7 +308,7 @@ def _approve(session: Session, arg: str) -> str:
                  "the send\n                                   it was written for); if that "
                  "fails the old one stays")
 def _methods(session: Session, arg: str) -> str:
-    from uvm.llm import methods as M
+    from uvm.llm.synthesis import methods as M
     text, _, send = arg.partition("--send")
     words = text.split()
     action = words.pop(0) if words and words[0] in M.ACTIONS else "list"

@@ -115,7 +115,7 @@ class TerminalRepl:
         install it only if the user says yes."""
         if not self.session.approve:
             return True
-        from uvm.llm.approval import shown_for_approval
+        from uvm.llm.synthesis.approval import shown_for_approval
         self._write(self.stdout, shown_for_approval(selector, code, where, self.color))
         return self._yes("Install it?")
 

@@ -15,7 +15,7 @@ import resource
 import signal
 import threading
 
-from uvm.llm.guardian import Signature, audit
+from uvm.llm.synthesis.guardian import Signature, audit
 
 SANDBOX_BUILTINS = {name: getattr(builtins, name) for name in (
     "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float",

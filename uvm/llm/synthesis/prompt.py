@@ -1,15 +1,15 @@
 """The prompt for one failed send: a mission brief after worked examples.
 
 Small models follow a pattern they have just seen, so the prompt is a few exchanges in one
-shape (a request, then a method) taken from the method library (``uvm.llm.library``), then
+shape (a request, then a method) taken from the method library (``uvm.llm.synthesis.library``), then
 the brief in the same shape, and the start of the answer: the method's exact signature
 (``def percent_Of_(self, a, b):``) and the body's indent, for the model to continue.
 """
 from __future__ import annotations
 
-from uvm.llm import library
-from uvm.llm.guardian import Signature
-from uvm.llm.receiver import core_objects, describe_value, parent_chain, start_of, type_name
+from uvm.llm.synthesis import library
+from uvm.llm.synthesis.guardian import Signature
+from uvm.llm.synthesis.receiver import core_objects, describe_value, parent_chain, start_of, type_name
 from uvm.runtime import send as send_mod
 from uvm.runtime.objects import Method, UvmObject, map_of
 

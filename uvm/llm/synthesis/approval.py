@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from uvm.llm.synthesis import typo_question
+from uvm.llm.synthesis.pipeline import typo_question
 
 
 class NoTerminal(Exception):

@@ -6,7 +6,7 @@ import ast
 import math
 import re
 
-from uvm.llm.guardian import Signature, add_covenant_line
+from uvm.llm.synthesis.guardian import Signature, add_covenant_line
 from uvm.runtime.objects import UvmObject
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|\Z)", re.S)

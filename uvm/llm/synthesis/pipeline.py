@@ -1,38 +1,18 @@
-"""JIT for intent: methods written by the model when a send is not understood.
-
-``install(image)`` sets ``uvm.runtime.send.synthesizer`` (the hook the default
-``doesNotUnderstand:`` calls) to a ``Synthesizer`` when the run has a model. For a failed
-send it:
-
-1. treats a selector a small edit away from one the receiver understands as a typo
-   ("did you mean ...?") and never asks the model (``receiver.py``);
-2. writes a mission brief (selector, arguments and their types, the receiver's slots and
-   parents, the sending line, the user's intent and examples) after worked examples from
-   the method library, ending in the method's exact signature (``prompt.py``);
-3. takes the function from the answer (``answer.py``), audits it (``guardian.py``) and
-   compiles it with the sandbox's builtins (``sandbox.py``);
-4. installs it inside a savepoint, runs the original send under a time and memory limit,
-   then the user's examples; on any failure rolls the savepoint back and retries with the
-   error fed back (retries sample);
-5. on success keeps the method with its provenance, adds it to the method library and
-   records the model and attempts in the transaction; when every attempt fails, raises a
-   ``UvmError`` naming the selector, the last attempt's code and why it failed.
-
-``uvm.open`` never installs it by itself; the CLI does, embedders call ``install``.
-"""
+"""The pipeline's driver: for a failed send, brief -> prompt -> answer -> audit -> run in a
+savepoint -> keep or retry. The package docstring (``uvm.llm.synthesis``) lists the steps."""
 from __future__ import annotations
 
 import hashlib
 import time
 
-from uvm.llm import library
-from uvm.llm.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
+from uvm.llm.synthesis import library
+from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
 from uvm.llm.errors import LLMError
-from uvm.llm.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
-from uvm.llm.prompt import Brief, arg_names_for
-from uvm.llm.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
+from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
+from uvm.llm.synthesis.prompt import Brief, arg_names_for
+from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
                               understood_selectors)
-from uvm.llm.sandbox import SandboxTimeout, compile_audited, limits
+from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
