@@ -123,6 +123,21 @@ def backend_for(image=None) -> Backend:
         return backend
 
 
+def evaluation_backend(image) -> Backend:
+    """The run's backend for use inside an evaluation of ``image`` (synthesis, a persona's
+    inference). Awakening an image commits, which must never happen inside the user's
+    transaction: an image with no base model yet is served by the embedded package's model
+    and the adapters shipped with UVM (the same files ``uvm awaken`` imports)."""
+    if run_spec() == "embedded":
+        try:
+            from uvm.llm.pllm import get_pllm
+            if get_pllm(image) is None:
+                image = None
+        except Exception:  # noqa: BLE001
+            image = None
+    return backend_for(image)
+
+
 def live_backends() -> list[Backend]:
     return list(_backends.values())
 

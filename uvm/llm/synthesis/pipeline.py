@@ -8,6 +8,7 @@ import time
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
 from uvm.llm.errors import LLMError
+from uvm.llm.generation import generate
 from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
 from uvm.llm.synthesis.prompt import Brief, arg_names_for
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
@@ -55,6 +56,31 @@ def uninstall() -> None:
     send_mod.synthesizer = None
 
 
+# --- briefs from the layers above -----------------------------------------------------------------
+# A layer above uvm.llm (the mind's facets, uvm.cognition.facets) writes the brief for the
+# receivers it knows: provider(receiver, selector, args, image, origin) -> a Brief, or None
+# to leave the send to the ordinary brief. The pipeline uses such a brief as it is (its
+# holder and signature included), skips the typo check (the provider knows the selector
+# is meant) and asks it for three more things when it has them: ``audit(code)``, a check
+# after the guardian's own that raises CovenantViolationError; ``provenance``, a dict
+# added to the method's; ``remembered``, False to keep the method out of the library.
+_brief_providers: list = []
+
+
+def register_brief_provider(provider) -> None:
+    if provider not in _brief_providers:
+        _brief_providers.append(provider)
+
+
+def provided_brief(receiver, selector: str, args: tuple, image):
+    """The first registered provider's brief for this send, or None."""
+    for provider in _brief_providers:
+        brief = provider(receiver, selector, args, image, sending_line())
+        if brief is not None:
+            return brief
+    return None
+
+
 # --- the pipeline -------------------------------------------------------------------------------------
 
 class SynthesisFailed(UvmError):
@@ -84,21 +110,14 @@ class Synthesizer:
     def backend(self):
         if self._backend is not None:
             return self._backend
-        from uvm.llm.settings import backend_for, run_spec
-        image = self.image
-        if run_spec() == "embedded":
-            # Awakening the image commits; never do it inside the user's transaction.
-            try:
-                from uvm.llm.pllm import get_pllm
-                if get_pllm(image) is None:
-                    image = None
-            except Exception:  # noqa: BLE001
-                image = None
-        return backend_for(image)
+        from uvm.llm.settings import evaluation_backend
+        return evaluation_backend(self.image)
 
     def __call__(self, receiver, message):
         selector, args = message.selector, tuple(message.arguments)
-        typo = None if self.synthesize_anyway else typo_of(selector, understood_selectors(receiver))
+        provided = provided_brief(receiver, selector, args, self.image)
+        typo = None if self.synthesize_anyway or provided is not None \
+            else typo_of(selector, understood_selectors(receiver))
         if typo is not None and not (  # approval mode may ask whether to write it anyway
                 self.confirm_typo and not self.active and self.confirm_typo(selector, typo)):
             raise UvmError(f"doesNotUnderstand: #{selector}, sent to {describe_value(receiver)} "
@@ -109,7 +128,7 @@ class Synthesizer:
         self.active += 1
         self.writing = selector
         try:
-            value = self._synthesize(receiver, selector, args)
+            value = self._synthesize(receiver, selector, args, provided)
         finally:
             self.active -= 1
         from uvm.llm.progress import on_terminal
@@ -117,11 +136,14 @@ class Synthesizer:
             _note_written(receiver, selector, self.image.lobby)
         return value
 
-    def _synthesize(self, receiver, selector: str, args: tuple):
-        holder = holder_for(receiver, self.image.lobby)
-        signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
-                      image=self.image)
+    def _synthesize(self, receiver, selector: str, args: tuple, brief=None):
+        if brief is None:
+            holder = holder_for(receiver, self.image.lobby)
+            signature = Signature.for_selector(selector, arg_names_for(selector, args))
+            brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
+                          image=self.image)
+        holder, signature = brief.holder, brief.signature
+        audit = getattr(brief, "audit", None)
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
@@ -132,7 +154,7 @@ class Synthesizer:
         code = ""
         if cached is not None:
             ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                       {"reused": "after a write conflict"})
+                                       {"reused": "after a write conflict"}, audit=audit)
             if ok:
                 return value
         examples = brief.examples()
@@ -155,16 +177,19 @@ class Synthesizer:
                           "persona": None,  # methods are written by the base model
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
-                          "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
+                          "sent_from": brief.origin_text(), "example": example_of(receiver, args),
+                          **getattr(brief, "provenance", {})}
             if "def " not in answer and not parses(code):
                 failures.append((answer.strip() or "(an empty answer)",
                                  "the answer was not a Python function (prose, not code)"))
                 code = answer.strip()
                 continue
             ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                       provenance, started=started, examples=examples)
+                                       provenance, started=started, examples=examples,
+                                       audit=audit)
             if ok:
-                library.remember(self.image, holder, brief.example())
+                if getattr(brief, "remembered", True):
+                    library.remember(self.image, holder, brief.example())
                 return value
             failures.append((code, why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
@@ -175,45 +200,23 @@ class Synthesizer:
             selector=selector, receiver=receiver)
 
     def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
-        """One answer from the model (greedy first; retries sample). Streamed, so that a
-        terminal shows progress and the generation stops at the time limit or on Ctrl-C
-        (closing the stream tells the backend to stop)."""
-        from contextlib import closing
-
-        from uvm.llm.progress import StatusLine, on_terminal
-        limit = self.timeout if self.timeout is not None else generation_timeout()
-        status = StatusLine() if on_terminal() else None
+        """One answer from the model (greedy first; retries sample), with the time limit,
+        status line and Ctrl-C of every generation in an evaluation (``uvm.llm.generation``);
+        it ends as soon as the method has."""
         what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
-        try:
-            if status:
-                status.show(what + ")")
-            if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                backend.load()
-            started, text = time.monotonic(), ""
-            with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
-                                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-                                        stop=STOP, seed=attempt)) as pieces:
-                for piece in pieces:
-                    text += piece
-                    if "\n" in piece and method_ended(text):
-                        break  # closing the stream stops the generation
-                    seconds = time.monotonic() - started
-                    if seconds > limit:
-                        raise LLMError(f"the model took longer than {limit:g} s "
-                                       f"(${TIMEOUT_VARIABLE} sets the limit)")
-                    if status:
-                        status.show(f"{what}, {seconds:.1f} s)", text)
-        finally:
-            if status:
-                status.close()
-        return text
+        return generate(backend, msgs, timeout=self.timeout, ended=method_ended,
+                        status=lambda s: what + (")" if s is None else f", {s:.1f} s)"),
+                        max_tokens=MAX_TOKENS, stop=STOP, seed=attempt,
+                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE)
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
-             examples=()):
-        """Audit, compile, install in a savepoint, run, test against the user's examples;
-        (ok, value, why)."""
+             examples=(), audit=None):
+        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in
+        a savepoint, run, test against the user's examples; (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
+            if audit is not None:
+                audit(code)
         except CovenantViolationError as e:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
@@ -322,26 +325,6 @@ def _model_name(backend) -> str:
 
 
 # --- telling the person at the terminal -------------------------------------------------------------
-
-TIMEOUT_VARIABLE = "UVM_LLM_TIMEOUT"
-GENERATION_TIMEOUT = 120.0
-
-
-def generation_timeout() -> float:
-    """Seconds one generation may take: ``$UVM_LLM_TIMEOUT``, else 120 (a small model on a
-    slow machine needs tens of seconds; a hung one should not hold the evaluation)."""
-    import os
-    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return GENERATION_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise LLMError(f"${TIMEOUT_VARIABLE} must be a number of seconds, not {raw!r}")
-    return seconds
-
 
 def set_typo_question(confirm_typo) -> None:
     """Ask ``confirm_typo(selector, suggestion) -> bool`` before refusing a send as a typo
