@@ -42,7 +42,8 @@ def generate(backend, messages: list[dict], *, status: Callable[[float | None], 
     """The answer to ``messages`` (``options`` as for ``Backend.stream``: max_tokens,
     temperature, stop, seed, adapter). ``status(seconds)`` is the status line's text
     (seconds is None before the first piece); ``ended(text)``, checked after each piece
-    with a line break, ends the generation early when it says the answer is complete."""
+    once the text has a line break, ends the generation early when it says the answer is
+    complete."""
     from uvm.llm.progress import StatusLine, on_terminal
     limit = timeout if timeout is not None else generation_timeout()
     line = StatusLine() if on_terminal() else None
@@ -55,7 +56,7 @@ def generate(backend, messages: list[dict], *, status: Callable[[float | None], 
         with closing(backend.stream(messages, **options)) as pieces:
             for piece in pieces:
                 text += piece
-                if ended is not None and "\n" in piece and ended(text):
+                if ended is not None and "\n" in text and ended(text):
                     break  # closing the stream stops the generation
                 seconds = time.monotonic() - started
                 if seconds > limit:
