@@ -27,6 +27,10 @@ SANDBOX_BUILTINS = {name: getattr(builtins, name) for name in (
 )}
 
 
+# The soft RLIMIT_DATA each ``limits`` in force replaced, innermost last.
+_outer_data_limits: list = []
+
+
 class SandboxTimeout(BaseException):
     """The model's method ran past its time limit. A BaseException: audited code cannot
     catch it (bare except and except BaseException are rejected by the guardian)."""
@@ -68,13 +72,39 @@ def limits(seconds: float, memory_bytes: int | None = 512 * 1024 * 1024):
         except (OSError, ValueError):
             old_limit = None
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # and again every 50 ms after
+    _outer_data_limits.append(old_limit)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
+        _outer_data_limits.pop()
         if old_limit is not None:
             resource.setrlimit(resource.RLIMIT_DATA, old_limit)
+
+
+@contextlib.contextmanager
+def suspended():
+    """Run the body outside the limits in force, if any (trusted work model-written code
+    asked for); the limits then resume with what was left of them: the seconds, and the
+    bytes of new memory (counted from what the body leaves in use)."""
+    if not _outer_data_limits:
+        yield
+        return
+    left, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    outer = _outer_data_limits[0]  # what the outermost limits found
+    if outer is not None:
+        inner_soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        room = max(0, inner_soft - _data_in_use())
+        resource.setrlimit(resource.RLIMIT_DATA, outer)
+    try:
+        yield
+    finally:
+        if outer is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, (min(_data_in_use() + room, hard)
+                                                      if hard != resource.RLIM_INFINITY
+                                                      else _data_in_use() + room, hard))
+        signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), interval)
 
 
 def run_limited(fn, args: tuple, seconds: float = 2.0, memory_bytes: int | None = 512 * 1024 * 1024):
