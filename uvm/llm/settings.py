@@ -123,6 +123,13 @@ def backend_for(image=None) -> Backend:
         return backend
 
 
+def use_backend(image, backend: Backend) -> None:
+    """Make ``backend`` (one already built and loaded) the run's backend for ``image``, as
+    if the run's setting had made it: for embedders and tests that hold one."""
+    with _lock:
+        _backends[(run_spec(), id(image) if image is not None else 0)] = backend
+
+
 def evaluation_backend(image) -> Backend:
     """The run's backend for use inside an evaluation of ``image`` (synthesis, a persona's
     inference). Awakening an image commits, which must never happen inside the user's
