@@ -13,8 +13,12 @@ keyword   a keyword baseline: each persona's words (the same codex texts the rou
           embeds), a query's score for a persona the summed IDF of the query's words it
           shares (ties go to the persona listed first).
 model     asking the embedded model (SmolLM2-135M, no adapter, greedy) which of the four
-          should answer, each described by its mandate; the first persona it names counts
-          (--no-model skips it).
+          should answer, each described by its mandate, its answer begun with "The helper
+          who should answer is"; the first persona it names counts (--no-model skips it).
+          Three prompts were tried on four dev queries: the roster as a system prompt
+          (the model answered the question itself, naming nobody), the roster and the
+          question in the user's turn (it listed several names), and that with the
+          answer begun (it named one: this one is used).
 
 Reported: top-1 accuracy of each, per persona for the router, the router's picked-set F1
 and personas picked per query, and milliseconds per routing after load (``mind route:``'s
@@ -57,12 +61,12 @@ def keyword_baseline(codexes, queries) -> list[str]:
 
 def model_baseline(codexes, queries, backend) -> list[str | None]:
     roster = "\n".join(f"{c.name}: {c.mandate}" for c in codexes)
-    system = ("Four helpers can answer a question:\n" + roster +
-              "\nName the one helper who should answer the question. Answer with the name only.")
+    names = ", ".join(c.name for c in codexes[:-1]) + f" or {codexes[-1].name}"
     out = []
     for q in queries:
-        answer = backend.complete([{"role": "system", "content": system},
-                                   {"role": "user", "content": q["text"]}],
+        ask = f"Four helpers:\n{roster}\n\nQuestion: {q['text']}\nWhich helper should answer it: {names}?"
+        answer = backend.complete([{"role": "user", "content": ask},
+                                   {"role": "assistant", "content": "The helper who should answer is"}],
                                   max_tokens=8, temperature=0.0).upper()
         found = [(answer.find(c.name), c.name) for c in codexes if c.name in answer]
         out.append(min(found)[1] if found else None)
@@ -136,13 +140,16 @@ def main() -> int:
                                    [q for q in held if q["persona"] == c.name]) for c in codexes}
     keyword = accuracy(keyword_baseline(codexes, held), held)
 
-    times = []
+    times, bare = [], []
     for q in held:  # mind route:'s path after load: one embedding, the cached codex
         t0 = time.perf_counter()
         R.route(image, q["text"])
         times.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()  # the baseline: the embedding model on the query alone
+        embedder().embed_one(q["text"])
+        bare.append((time.perf_counter() - t0) * 1000)
     ms = {"p50": statistics.median(times), "p90": sorted(times)[int(0.9 * len(times)) - 1],
-          "mean": statistics.fmean(times)}
+          "mean": statistics.fmean(times), "embedding_p50": statistics.median(bare)}
 
     model = None
     if not opts.no_model:
@@ -164,7 +171,10 @@ def main() -> int:
         print(f"  model    {model['top1']:.3f}   (SmolLM2-135M asked to name one; named "
               f"{model['named']}; {model['seconds_per_query']:.2f} s per query)")
     print(f"router minus keyword: {100 * (result['top1'] - keyword):+.1f} points")
-    print(f"ms per routing after load: p50 {ms['p50']:.1f}, p90 {ms['p90']:.1f}, mean {ms['mean']:.1f}")
+    import torch
+    print(f"ms per routing after load: p50 {ms['p50']:.1f}, p90 {ms['p90']:.1f}, mean {ms['mean']:.1f} "
+          f"(embedding the query alone: p50 {ms['embedding_p50']:.1f}; torch threads "
+          f"{torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     if opts.json:
         with open(opts.json, "w", encoding="utf-8") as f:
             json.dump({"router": result, "router_dev": dev_result, "by_persona": by_persona,

@@ -12,6 +12,7 @@ import pytest
 
 import uvm
 from tests.conftest import REPO
+from tests.llm.conftest import needs_ml
 from uvm.cognition.personas import (INFERENCES, codex_of, facet_selector, personas_of,
                                     use_counts)
 from uvm.image.bootstrap import CORE_VERSION
@@ -168,13 +169,14 @@ def test_infer_without_a_model_is_a_clear_error_and_changes_nothing(image):
         image.eval("robin infer: 3")
 
 
-def test_infer_replays_a_recording(tmp_path, image):
-    recording = tmp_path / "rec.jsonl"
-    from uvm.llm.backend import Request
-    request = Request.make([{"role": "user", "content": "Hello"}], max_tokens=160,
-                           temperature=0.0, adapter="BABS")
-    recording.write_text(json.dumps({"key": request.key(), "text": "Fun fact!"}) + "\n")
-    settings.configure_run(f"replay:{recording}")
+def test_infer_replays_what_a_recording_run_saved(tmp_path, image):
+    recording = str(tmp_path / "rec.jsonl")
+    script = str(tmp_path / "s.jsonl")
+    with open(script, "w") as f:
+        f.write(json.dumps({"text": "Fun fact!"}) + "\n")
+    settings.configure_run(f"script:{script}", record=recording)   # a recording run
+    assert image.eval("babs infer: 'Hello'") == "Fun fact!"
+    settings.configure_run(f"replay:{recording}")                  # later: replayed
     assert image.eval("babs infer: 'Hello'") == "Fun fact!"
     with pytest.raises(UvmError, match="never recorded this request"):
         image.eval("babs infer: 'Something else'")
@@ -219,3 +221,17 @@ def test_the_codex_reads_without_running_uvm_code(image):
     assert codex.name == "ROBIN" and codex.pillars[0].selector == "sage:"
     assert codex.route_texts()[0] == codex.pillars[0].intent
 
+
+
+def test_a_persona_knows_where_its_adapter_is(image):
+    assert "not in this image yet (`uvm awaken` imports it)" in image.eval("robin adapterInfo")
+    assert "no adapter of its own" in image.eval("mind persona adapterInfo")
+
+
+@needs_ml
+def test_in_an_awakened_image_the_adapter_is_a_blob_of_the_pllm(awake):
+    image, _ = awake
+    from uvm.llm.pllm import get_pllm
+    proxy = get_pllm(image).adapters["BABS"]
+    info = image.eval("babs adapterInfo")
+    assert info.startswith("BABS: a BLOB in this image's pLLM") and proxy.digest[:12] in info

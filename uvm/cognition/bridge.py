@@ -45,6 +45,12 @@ def infer(persona, text=None, system=None) -> str:
         raise UvmError(f"{name} infer: the model could not answer: {e}") from None
 
 
+def adapterInfoOf(persona) -> str:  # noqa: N802 (named as UVM sends it)
+    """``robin adapterInfo``."""
+    persona = _persona(persona)
+    return personas.adapter_description(_image(), personas.codex_of(persona))
+
+
 def facetSelectorFor(name) -> str:  # noqa: N802 (named as UVM sends it)
     if not isinstance(name, str):
         raise UvmError("a pillar's name must be a string")

@@ -19,10 +19,10 @@ def route_command(argv: list[str]) -> int:
     if not text:
         p.error("give the text to route")
     from uvm.cognition.router import RouterError, route
-    from uvm.image.image import ImageError, open_image
+    from uvm.image.image import ImageError
     from uvm.llm.errors import LLMError
     try:
-        image, writable = _open(open_image, opts)
+        image, writable = _open(opts)
     except ImageError as e:
         print(f"uvm: {e}", file=sys.stderr)
         return 1
@@ -41,9 +41,9 @@ def route_command(argv: list[str]) -> int:
     return 0
 
 
-def _open(open_image, opts):
+def _open(opts):
     """The image, and whether it can be written (read-only while another process holds it)."""
-    from uvm.image.image import ImageError
+    from uvm.image.image import ImageError, open_image
     if opts.memory:
         return open_image(memory=True), True
     try:

@@ -133,6 +133,24 @@ def personas_of(lobby: UvmObject) -> list[UvmObject]:
     return [p for p in found or () if is_persona(p)]
 
 
+def adapter_description(image, codex: Codex) -> str:
+    """Where the persona's adapter is: its BLOB proxy in the pLLM's OOBTree, or (until the
+    image is awakened) the file shipped with UVM."""
+    if codex.adapter is None:
+        return f"{codex.name} has no adapter of its own: it asks the base model"
+    from uvm.llm.pllm import bundled_adapters, get_pllm
+    pllm = get_pllm(image)
+    proxy = pllm.adapters.get(codex.adapter) if pllm is not None else None
+    if proxy is not None:
+        return (f"{codex.adapter}: a BLOB in this image's pLLM, {proxy.size} bytes, rank "
+                f"{proxy.config.get('r')}, sha256 {str(proxy.digest)[:12]}")
+    if pllm is None and codex.adapter in bundled_adapters():
+        return (f"{codex.adapter}: not in this image yet (`uvm awaken` imports it); until then "
+                "the file shipped with UVM")
+    return (f"{codex.adapter}: no such adapter in this image (`uvm persona import "
+            f"{codex.adapter} FILE` stores one)")
+
+
 # --- inference -------------------------------------------------------------------------------------
 
 @dataclass
