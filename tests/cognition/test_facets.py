@@ -101,6 +101,19 @@ def test_the_reason_is_fed_back_and_a_retry_can_succeed(scripted, image):
     assert "may call nothing but the persona's inference" in backend.requests[1].messages[-2][1]
 
 
+def test_a_pillar_name_copied_with_a_slip_is_put_right(scripted, image):
+    code = 'def capedCrusader_(self, query):\n    return self.infer_Pillar_(query, "Capped Crusader")\n'
+    backend = scripted(image, code, "To the shed!")
+    assert image.eval("brick capedCrusader: 'The shed is full of junk'") == "To the shed!"
+    method = image.eval("brick")._slots["capedCrusader:"]
+    assert 'self.infer_Pillar_(query, "Caped Crusader")' in method.source
+    assert backend.requests[1].messages[0][1].startswith("Treat the problem as a villain")
+    far = 'def guide_(self, query):\n    return self.infer_Pillar_(query, "Tamland Engine")\n'
+    scripted(image, far, far, far)                     # another pillar's name is no slip
+    with pytest.raises(UvmError, match="must name its own pillar, 'Guide'"):
+        image.eval("brick guide: 'Hello'")
+
+
 def test_the_intent_itself_as_system_prompt_is_the_same_facet(scripted, image):
     code = f'def sage_(self, query):\n    return self.infer_System_(query, "{sage_intent(image)}")\n'
     backend = scripted(image, code, "Present.")

@@ -11,15 +11,17 @@ the persona's own inference guided by the pillar: ``self.infer_Pillar_(query, 'S
 (the pillar's intent, read from the codex when it runs) or ``self.infer_System_(query,
 '<the intent, exactly>')``. No new adapter: the facet reuses the persona's LoRA.
 
-Besides the guardian's audit, ``audit_facet`` checks that the method calls nothing but that
-inference: no other call, attribute or name, the query passed on, the pillar's own intent
-as the system prompt. The method is then installed in the persona like any model-written
+A pillar name copied with a slip is put right first (``revise_pillar_name``). Besides the
+guardian's audit, ``audit_facet`` checks that the method calls nothing but that inference:
+no other call, attribute or name, the query passed on, the pillar's own intent as the
+system prompt. The method is then installed in the persona like any model-written
 method, its provenance naming the persona (``facet_of``) and the ``pillar``; the commit
 keeps it and undo takes it back.
 """
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 
 from uvm.cognition.personas import Codex, Pillar, codex_of, is_persona, slot
@@ -87,6 +89,9 @@ class FacetBrief(Brief):
                 {"role": "user", "content": text},
                 {"role": "assistant", "content": self.answer_start()}]
 
+    def revise(self, code: str) -> str:
+        return revise_pillar_name(code, self.pillar, self.codex)
+
     def audit(self, code: str) -> None:
         audit_facet(code, self.signature, self.pillar)
 
@@ -107,6 +112,35 @@ def facet_brief(receiver, selector: str, args: tuple, image, origin=None) -> Fac
 
 def register() -> None:
     pipeline.register_brief_provider(facet_brief)
+
+
+# --- before the audit: a slip in the pillar's name ---------------------------------------------------
+
+def revise_pillar_name(code: str, pillar: Pillar, codex: Codex, slip: int = 2) -> str:
+    """A small model copies an unusual pillar name with a slip (``"Capped Crusader"`` for
+    Caped Crusader). A name within ``slip`` edits of this pillar's, and nearer to it than to
+    any other pillar of the persona, is put right before the audit, as the pipeline adds a
+    forgotten covenant line; anything else is left for the audit to judge."""
+    from uvm.llm.synthesis.receiver import edit_distance
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == BY_PILLAR and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            continue
+        named = node.args[1].value
+        if named == pillar.name:
+            continue
+        distances = {p.name: edit_distance(named.lower(), p.name.lower(), slip) for p in codex.pillars}
+        mine = distances.get(pillar.name, slip + 1)
+        if mine <= slip and all(d > mine for n, d in distances.items() if n != pillar.name):
+            segment = ast.get_source_segment(code, node.args[1])
+            if segment:
+                return code.replace(segment, json.dumps(pillar.name), 1)
+    return code
 
 
 # --- the facet audit --------------------------------------------------------------------------------

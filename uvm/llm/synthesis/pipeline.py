@@ -61,9 +61,11 @@ def uninstall() -> None:
 # receivers it knows: provider(receiver, selector, args, image, origin) -> a Brief, or None
 # to leave the send to the ordinary brief. The pipeline uses such a brief as it is (its
 # holder and signature included), skips the typo check (the provider knows the selector
-# is meant) and asks it for three more things when it has them: ``audit(code)``, a check
-# after the guardian's own that raises CovenantViolationError; ``provenance``, a dict
-# added to the method's; ``remembered``, False to keep the method out of the library.
+# is meant) and asks it for four more things when it has them: ``revise(code)``, the
+# code with a small slip put right before the audit (as a forgotten covenant line is
+# added); ``audit(code)``, a check after the guardian's own that raises
+# CovenantViolationError; ``provenance``, a dict added to the method's; ``remembered``,
+# False to keep the method out of the library.
 _brief_providers: list = []
 
 
@@ -173,6 +175,8 @@ class Synthesizer:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
+            if hasattr(brief, "revise"):
+                code = brief.revise(code)
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "persona": None,  # methods are written by the base model
                           "prompt": prompt_digest, "attempts": attempt,
