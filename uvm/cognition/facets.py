@@ -217,14 +217,9 @@ class FacetState:
     pillar: Pillar
     selector: str
     written: bool
-    method: Method | None
 
 
 def facet_status(persona: UvmObject) -> list[FacetState]:
     """Each pillar's facet: written (a method answers its selector) or only an intent."""
-    out = []
-    for pillar in codex_of(persona).pillars:
-        method = slot(persona, pillar.selector)
-        method = method if isinstance(method, Method) else None
-        out.append(FacetState(pillar, pillar.selector, method is not None, method))
-    return out
+    return [FacetState(p, p.selector, isinstance(slot(persona, p.selector), Method))
+            for p in codex_of(persona).pillars]
