@@ -182,6 +182,15 @@ def test_infer_replays_what_a_recording_run_saved(tmp_path, image):
         image.eval("babs infer: 'Something else'")
 
 
+def test_a_terminal_shows_the_persona_answering(scripted, image, monkeypatch, capsys):
+    from uvm.llm import progress
+    monkeypatch.setattr(progress, "on_terminal", lambda: True)
+    scripted(image, "Here.")
+    assert image.eval("robin infer: 'Hello'") == "Here."
+    err = capsys.readouterr().err
+    assert "\r\x1b[K| ROBIN answering" in err and err.endswith("\r\x1b[K")  # drawn, then erased
+
+
 def test_ctrl_c_while_a_persona_answers_leaves_nothing(image):
     from uvm.llm.backend import Backend
 
