@@ -39,7 +39,9 @@ class Evaluation:
 def record(txn, source: str, origin: str, meta: dict | None = None) -> None:
     """Write what an evaluation was into its transaction before it commits."""
     first_line = source.strip().splitlines()[0] if source.strip() else ""
-    txn.note(f"{origin}: {first_line[:200]}")
+    # the note is stored as UTF-8: text with lone surrogates must not break the commit
+    note = f"{origin}: {first_line[:200]}".encode("utf-8", "backslashreplace").decode("utf-8")
+    txn.note(note)
     ext = txn.extension
     ext[ORIGIN] = origin
     ext[SOURCE] = source[:SOURCE_LIMIT]

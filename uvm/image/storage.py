@@ -14,8 +14,30 @@ class ImageError(Exception):
     """The image cannot be opened or used (locked, corrupt, unreachable)."""
 
 
+# The image the command line named before a subcommand (``uvm --image X history``): the
+# default of every image this process opens without naming one. (spec, memory) or None.
+_run_image: tuple[str | None, bool] | None = None
+
+
+def use_for_run(spec: str | None, memory: bool = False) -> None:
+    """Make ``spec`` (or, with ``memory``, a throw-away in-memory image) this process's
+    default image, ahead of ``$UVM_IMAGE``."""
+    global _run_image
+    _run_image = (None, True) if memory else (spec, False) if spec else None
+
+
+def run_uses_memory() -> bool:
+    return _run_image is not None and _run_image[1]
+
+
 def default_spec() -> str:
+    if _run_image is not None and _run_image[0]:
+        return _run_image[0]
     return os.environ.get("UVM_IMAGE") or DEFAULT_IMAGE
+
+
+def is_file_spec(spec: str | None) -> bool:
+    return spec is not None and not spec.startswith(("zeo://", "postgresql://", "postgres://"))
 
 
 def blob_dir_for(path: str) -> str:
@@ -56,13 +78,15 @@ def _memory_storage():
 def _file_storage(path: str, read_only: bool):
     from ZODB.FileStorage import FileStorage
     from zc.lockfile import LockError
+    if os.path.isdir(path):
+        raise ImageError(f"cannot open the image {path}: it is a directory, not an image "
+                         "file")
     exists = os.path.exists(path)
-    if read_only and not exists:
+    if not exists:  # open_image creates a new image before it opens it
         raise ImageError(f"there is no image at {path}")
-    if exists and os.path.getsize(path) > 0:
-        _check_file_header(path)
+    _check_file_header(path)
     blobs = blob_dir_for(path)
-    if exists and os.path.getsize(path) > 0 and not os.path.isdir(blobs):
+    if not os.path.isdir(blobs):
         raise ImageError(f"the image {path} has lost its blob directory {blobs}; restore it "
                          f"(or create an empty one with `mkdir {blobs}` if the image never "
                          "stored blobs)")
@@ -89,8 +113,16 @@ def _check_file_header(path: str) -> None:
 
     from ZODB.FileStorage import FileStorage, packed_version
     from ZODB.FileStorage.format import TRANS_HDR, TRANS_HDR_LEN
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ImageError(f"cannot read the image {path}: {e.strerror}") from None
+    if len(magic) < 4 or os.path.getsize(path) <= len(packed_version):
+        raise ImageError(f"cannot open the image {path}: it is empty ({os.path.getsize(path)} "
+                         "bytes, no committed data). The file was not changed; if making it "
+                         "was interrupted, delete it to start a new image, else restore it "
+                         "from a copy")
     if magic not in (packed_version, b"FS21"):
         raise ImageError(f"cannot open the image {path}: it is not a UVM image "
                          "(not a ZODB FileStorage file)")
@@ -101,6 +133,10 @@ def _check_file_header(path: str) -> None:
     end = probe._pos
     probe.close()
     size = os.path.getsize(path)
+    if end <= len(packed_version):
+        raise ImageError(f"cannot open the image {path}: it holds no committed data. The file "
+                         "was not changed; if making it was interrupted, delete it to start a "
+                         "new image, else restore it from a copy")
     if end >= size:
         return
     with open(path, "rb") as f:
