@@ -184,7 +184,8 @@ def _use_globals(opts, always: bool = False) -> int:
 
 def _quiet_host_logs(debug: bool) -> None:
     """ZODB, ZEO and transaction log failures (with tracebacks) that UVM reports itself, in
-    words; without --debug their records stay off the terminal."""
+    words; without --debug their records stay off the terminal. UVM's own warnings are one
+    ``uvm: ...`` line each."""
     import logging
     if debug:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(levelname)s: %(message)s")
@@ -193,6 +194,12 @@ def _quiet_host_logs(debug: bool) -> None:
         log = logging.getLogger(name)
         log.addHandler(logging.NullHandler())
         log.propagate = False
+    own = logging.getLogger("uvm")
+    if not own.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("uvm: %(message)s"))
+        own.addHandler(handler)
+        own.propagate = False
 
 
 def _drop_stdout() -> None:

@@ -80,10 +80,13 @@ def test_invalid_utf8_in_the_repl_input_and_in_c(image_file):
 def test_a_lone_surrogate_in_an_evaluations_source_does_not_break_its_commit(tmp_path):
     """``Image.run`` records whatever source text it is given in the history: text Python
     made of undecodable bytes (lone surrogates) must not break the commit."""
+    from uvm.runtime.compiler import compile_program
+    from uvm.syntax import parse
     path = str(tmp_path / "s.fs")
     with uvm.open(path) as im:
         im.eval("lobby _AddSlots: (| v <- 1 |)")
-        im.run(lambda: im.eval("v: 2"), "v: 2 \"caf\udce9\"", "api")
+        code = compile_program(parse("v: 2"))
+        im.run(lambda: code(im.lobby), "v: 2 \"caf\udce9\"", "api")
         assert im.eval("v") == 2
         assert im.history(1)[0].source.startswith("v: 2")
 

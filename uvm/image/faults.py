@@ -24,6 +24,7 @@ class CommitWatch:
     run again by the conflict-retry loop."""
 
     def __init__(self):
+        self.committing = False   # set by the image when the program is done
         self.finishing = False
 
     def sortKey(self) -> str:  # noqa: N802 -- the data manager interface's spelling
@@ -70,32 +71,27 @@ def describe(exc: BaseException, db, spec: str | None) -> str | None:
                 f"({exc}); nothing was committed. Is the server still running?")
     failed = _failed_load(exc)
     if failed is not None:
-        oid, what, cause = failed
-        if isinstance(cause, POSKeyError):
-            problem = "is missing from the image"
-        else:
-            problem = (f"cannot be read: its stored state is damaged "
-                       f"({type(cause.__cause__ or cause).__name__})")
-        return (f"the image is damaged: object {oid_repr(oid)} ({what}) {problem}. "
-                + _what_to_do(db, oid))
+        oid, cause = failed
+        problem = ("is missing" if isinstance(cause, POSKeyError)
+                   else "cannot be read (its stored state is damaged)")
+        return f"the image is damaged: object {oid_repr(oid)} {problem}. " + _what_to_do(db, oid)
     return None
 
 
 def _failed_load(exc: BaseException):
-    """(oid, class name, exception) of the object whose state ZODB failed to load."""
+    """(oid, exception) of the object whose state ZODB failed to load."""
     for e in _chain(exc):
         if isinstance(e, POSKeyError) and e.args and isinstance(e.args[0], bytes):
-            return e.args[0], "an object", e
+            return e.args[0], e
         if not isinstance(e, StateLoadError):
             continue
         tb = e.__traceback__
         while tb is not None:  # Connection.setstate(obj) knows which object it was loading
-            local = tb.tb_frame.f_locals
-            if tb.tb_frame.f_code.co_name == "setstate" and isinstance(local.get("oid"), bytes):
-                obj = local.get("obj")
-                return local["oid"], f"a {type(obj).__name__}" if obj is not None else "an object", e
+            oid = tb.tb_frame.f_locals.get("oid")
+            if tb.tb_frame.f_code.co_name == "setstate" and isinstance(oid, bytes):
+                return oid, e
             tb = tb.tb_next
-        return b"\0" * 8, "an object", e
+        return b"\0" * 8, e
     return None
 
 

@@ -31,8 +31,8 @@ import uvm
 from uvm.image import faults
 from uvm.image import history as hist
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
-from uvm.image.storage import (ImageError, blob_dir_for, default_spec, describe, is_file_spec,
-                               open_storage, run_uses_memory)
+from uvm.image.storage import (ImageError, blob_dir_for, default_spec, describe,
+                               file_storage_class, is_file_spec, open_storage, run_uses_memory)
 from uvm.runtime import send
 from uvm.runtime.compiler import check_inline_guards, compile_program, on_recompile
 from uvm.runtime.errors import UvmError, as_uvm_error
@@ -134,6 +134,7 @@ class Image:
                 with contextlib.redirect_stdout(out) if out is not None else contextlib.nullcontext():
                     value = action()
                 hist.record(self.tm.get(), source, origin, meta)
+                watch.committing = True
                 self.tm.commit()
             except ConflictError as exc:
                 self._rolled_back()
@@ -153,6 +154,10 @@ class Image:
                     err = CommitOutcomeUnknown(faults.outcome_unknown(exc))
                 elif isinstance(exc, (KeyboardInterrupt, SystemExit)) or _stdout_closed(exc):
                     raise
+                elif watch.committing and isinstance(exc, OSError):
+                    err = UvmError(f"cannot write to {describe(self.spec)}: "
+                                   f"{exc.strerror or exc}; nothing of this evaluation was "
+                                   "committed")
                 else:
                     err = self._as_error(exc)
                 err.debug_trace = "".join(traceback.format_exception(exc))
@@ -323,7 +328,9 @@ def _open(spec: str | None, read_only: bool, bootstrap: bool) -> Image:
         db.close()
         raise
     except Exception as exc:  # noqa: BLE001 -- a server gone, a damaged root: in words
-        message = faults.describe(exc, db, spec) or f"{type(exc).__name__}: {exc}"
+        message = faults.describe(exc, db, spec) or (
+            f"it is damaged ({type(exc).__name__}: {exc}). The file was not changed; restore "
+            "it from a copy" if is_file_spec(spec) else f"{type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):
             db.close()
         raise ImageError(f"cannot open {describe(spec)}: {message}") from None
@@ -339,7 +346,7 @@ def _create_file_image(path: str) -> None:
     import shutil
     tmp = f"{path}.new-{os.getpid()}"
     try:
-        from ZODB.FileStorage import FileStorage
+        FileStorage = file_storage_class()
         # a blob directory of its own: closing a storage removes that directory's temporary
         # files, which another process making the same image may be using
         storage = FileStorage(tmp, blob_dir=tmp + ".blobs", create=True)

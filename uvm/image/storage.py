@@ -3,6 +3,8 @@ memory. ``open_storage`` turns the ``--image`` spelling into a ZODB storage, and
 that can fail into an ``ImageError`` with a message that says what to do."""
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import shutil
 import tempfile
@@ -75,9 +77,33 @@ def _memory_storage():
     return storage
 
 
-def _file_storage(path: str, read_only: bool):
+@functools.cache
+def file_storage_class():
+    """ZODB's FileStorage, except that an index it cannot save does not stop it."""
     from ZODB.FileStorage import FileStorage
+
+    class ImageFileStorage(FileStorage):
+        """The ``.index`` file is a cache of the image file, rebuilt when missing: when it
+        cannot be written (a full disk) the image still opens, and the next open scans."""
+
+        _index_unsaved = False
+
+        def _save_index(self):
+            try:
+                super()._save_index()
+            except OSError as e:
+                if self._index_unsaved:
+                    return
+                self._index_unsaved = True
+                logging.getLogger(__name__).warning(
+                    "cannot save the index of %s (%s); the next open reads the whole file",
+                    self._file_name, e.strerror or e)
+    return ImageFileStorage
+
+
+def _file_storage(path: str, read_only: bool):
     from zc.lockfile import LockError
+    FileStorage = file_storage_class()
     if os.path.isdir(path):
         raise ImageError(f"cannot open the image {path}: it is a directory, not an image "
                          "file")
