@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"uvm: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
               "Python traceback)", file=sys.stderr)
         return 1
+    finally:  # main() called in a process that goes on (tests, embedders) leaves no trace
+        while _undo_globals:
+            _undo_globals.pop()()
 
 
 def _main(argv: list[str]) -> int:
@@ -166,12 +169,24 @@ def _leading_globals(argv: list[str]) -> int:
     return min(i, len(argv))
 
 
+_undo_globals: list = []   # how to take this run's settings back when main() returns
+
+
 def _use_globals(opts, always: bool = False) -> int:
     """Make the global options this run's settings; a bad --llm spec is bad usage (2)."""
     from uvm.image.storage import use_for_run
     use_for_run(opts.image, opts.memory)
+    _undo_globals.append(lambda: use_for_run(None))
     if not (always or opts.llm or opts.no_llm or opts.record):
         return 0  # the subcommand's own --llm, $UVM_LLM or the config file decide
+    if opts.no_llm and not (opts.llm or opts.record) and "uvm.llm.settings" not in sys.modules:
+        # configure_run("none") in its cheapest form, the setting's own variable: a --no-llm
+        # run never imports the model substrate (uvm.llm.settings reads it when asked)
+        before = os.environ.get("UVM_LLM")
+        os.environ["UVM_LLM"] = "none"
+        _undo_globals.append(lambda: os.environ.__setitem__("UVM_LLM", before) if before
+                             is not None else os.environ.pop("UVM_LLM", None))
+        return 0
     from uvm.llm.errors import LLMError
     from uvm.llm.settings import configure_run
     try:  # the run's backend: a setting of this process, never stored in the image
@@ -236,8 +251,7 @@ def _run(opts) -> int:
         print(f"uvm: {e}", file=sys.stderr)
         return 1
     try:
-        from uvm.llm.settings import run_spec
-        if run_spec() != "none":  # a failed send writes its method when the run has a model
+        if not _no_model(opts):  # a failed send writes its method when the run has a model
             status = _install_synthesis(image, opts)
             if status:
                 return status
@@ -248,6 +262,13 @@ def _run(opts) -> int:
     finally:
         image.close()
     return status
+
+
+def _no_model(opts) -> bool:
+    if opts.no_llm:
+        return True
+    from uvm.llm.settings import run_spec
+    return run_spec() == "none"
 
 
 def _install_synthesis(image, opts) -> int:

@@ -28,7 +28,7 @@ import ZODB
 from ZODB.POSException import ConflictError, UndoError
 
 import uvm
-from uvm.image import faults
+from uvm.image import faults, prebuilt
 from uvm.image import history as hist
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import (ImageError, blob_dir_for, default_spec, describe,
@@ -306,15 +306,28 @@ def open_image(spec: str | None = None, memory: bool = False, read_only: bool = 
         memory = True
     spec = None if memory else (spec or default_spec())
     read_only = read_only and spec is not None  # a throw-away image is made, then read
+    if spec is None:
+        return _open_memory()
     if is_file_spec(spec) and not read_only and not os.path.lexists(spec):
         _create_file_image(spec)
-    # a file image is only ever bootstrapped by _create_file_image; a server's or an
-    # in-memory one is bootstrapped here when it holds nothing yet
+    # a file image is only ever bootstrapped by _create_file_image; a server's one is
+    # bootstrapped here when it holds nothing yet
     return _open(spec, read_only, bootstrap=not is_file_spec(spec))
 
 
-def _open(spec: str | None, read_only: bool, bootstrap: bool) -> Image:
-    storage = open_storage(spec, read_only=read_only)
+def _open_memory() -> Image:
+    """A throw-away image, started from the prebuilt core world (built and kept first
+    when there is none for this UVM)."""
+    key = prebuilt.world_key()
+    world = prebuilt.load(key)
+    image = _open(None, False, bootstrap=True, world=world)
+    if world is None:
+        prebuilt.save(key, *image.db.storage.current_records())
+    return image
+
+
+def _open(spec: str | None, read_only: bool, bootstrap: bool, world=None) -> Image:
+    storage = open_storage(spec, read_only=read_only, world=world)
     try:
         db = ZODB.DB(storage, large_record_size=LARGE_RECORD)
     except Exception as exc:  # noqa: BLE001

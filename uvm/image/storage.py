@@ -32,6 +32,12 @@ def run_uses_memory() -> bool:
     return _run_image is not None and _run_image[1]
 
 
+def run_image() -> tuple[str | None, bool]:
+    """(spec, memory) as the command line gave them before a subcommand ((None, False):
+    it named none)."""
+    return _run_image or (None, False)
+
+
 def default_spec() -> str:
     if _run_image is not None and _run_image[0]:
         return _run_image[0]
@@ -52,10 +58,11 @@ def describe(spec: str | None) -> str:
     return spec or "in-memory image"
 
 
-def open_storage(spec: str | None, read_only: bool = False):
-    """A ZODB storage for ``spec`` (None: in memory)."""
+def open_storage(spec: str | None, read_only: bool = False, world=None):
+    """A ZODB storage for ``spec`` (None: in memory, starting from ``world``, the
+    (tid, records) of a prebuilt core world, if given)."""
     if spec is None:
-        return _memory_storage()
+        return _memory_storage(world)
     if spec.startswith("zeo://"):
         return _zeo_storage(spec, read_only)
     if spec.startswith(("postgresql://", "postgres://")):
@@ -63,11 +70,13 @@ def open_storage(spec: str | None, read_only: bool = False):
     return _file_storage(spec, read_only)
 
 
-def _memory_storage():
+def _memory_storage(world):
     from ZODB.blob import BlobStorage
-    from ZODB.MappingStorage import MappingStorage
-    blobs = tempfile.mkdtemp(prefix="uvm-memory-blobs-")
-    storage = BlobStorage(blobs, MappingStorage())
+
+    from uvm.image.memory import MemoryStorage
+    tid, records = world or (None, None)
+    blobs = tempfile.mkdtemp(prefix="uvm-memory-blobs-", dir=_temporary_root())
+    storage = BlobStorage(blobs, MemoryStorage(records, tid) if world else MemoryStorage())
     close = storage.close
 
     def close_and_clean():  # a throw-away image leaves nothing behind
@@ -99,6 +108,15 @@ def file_storage_class():
                     "cannot save the index of %s (%s); the next open reads the whole file",
                     self._file_name, e.strerror or e)
     return ImageFileStorage
+
+
+def _temporary_root() -> str | None:
+    """``$TMPDIR`` or /tmp when it is a folder: ``tempfile`` finds it by writing a probe
+    file there, which costs a throw-away image's start-up more than all its storage."""
+    for folder in (tempfile.tempdir, os.environ.get("TMPDIR"), "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
+            return folder
+    return None
 
 
 def _file_storage(path: str, read_only: bool):

@@ -211,6 +211,9 @@ def main(argv: list[str]) -> int:
                           "in the notebook's folder)")
     img.add_argument("--memory", action="store_true", help="a fresh in-memory image per kernel")
     opts = p.parse_args(argv)
+    if not (opts.image or opts.memory):  # uvm --image X kernel install
+        from uvm.image.storage import run_image
+        opts.image, opts.memory = run_image()
     try:
         from jupyter_client.kernelspec import KernelSpecManager
     except ImportError:
