@@ -34,8 +34,8 @@ FORBIDDEN = ("prompt_toolkit", "pygments", "ZEO", "uvm.repl", "torch", "transfor
 PROBE = ("import sys, runpy; sys.argv = ['uvm', '--memory', '--no-llm', '-c', '3 + 4']\n"
          "try:\n    runpy.run_module('uvm.cli', run_name='__main__')\n"
          "except SystemExit:\n    pass\n"
-         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {f}"
-         " or m in {f})), file=sys.stderr)")
+         "print(' '.join(sorted({{m if m.startswith('uvm') else m.split('.')[0] for m in "
+         "sys.modules if m.split('.')[0] in {f} or m in {f}}})), file=sys.stderr)")
 
 
 def main() -> None:
