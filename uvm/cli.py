@@ -255,6 +255,8 @@ def _run(opts) -> int:
             status = _install_synthesis(image, opts)
             if status:
                 return status
+        elif "uvm.llm.synthesis" in sys.modules:  # one an earlier run in this process made
+            sys.modules["uvm.llm.synthesis"].uninstall()
         status = _run_program(image, opts)
         if opts.program is None and opts.code is None and opts.print_code is None or opts.interactive:
             from uvm.repl import run_repl  # like python -i: the REPL opens even after an error
@@ -305,7 +307,7 @@ def _run_program(image, opts) -> int:
             sys.argv = [opts.program, *opts.args]
             image.run_file(opts.program)
     except OSError as e:
-        if isinstance(e, BrokenPipeError):
+        if isinstance(e, BrokenPipeError) or opts.program in (None, "-"):
             raise
         print(f"uvm: cannot read {opts.program}: {e.strerror}", file=sys.stderr)
         return 1

@@ -74,12 +74,13 @@ def describe(exc: BaseException, db, spec: str | None) -> str | None:
         oid, cause = failed
         problem = ("is missing" if isinstance(cause, POSKeyError)
                    else "cannot be read (its stored state is damaged)")
-        return f"the image is damaged: object {oid_repr(oid)} {problem}. " + _what_to_do(db, oid)
+        which = f"object {oid_repr(oid)}" if oid is not None else "an object"
+        return f"the image is damaged: {which} {problem}. " + _what_to_do(db, oid)
     return None
 
 
 def _failed_load(exc: BaseException):
-    """(oid, exception) of the object whose state ZODB failed to load."""
+    """(oid or None, exception) of the object whose state ZODB failed to load."""
     for e in _chain(exc):
         if isinstance(e, POSKeyError) and e.args and isinstance(e.args[0], bytes):
             return e.args[0], e
@@ -91,7 +92,7 @@ def _failed_load(exc: BaseException):
             if tb.tb_frame.f_code.co_name == "setstate" and isinstance(oid, bytes):
                 return oid, e
             tb = tb.tb_next
-        return b"\0" * 8, e
+        return None, e
     return None
 
 
@@ -103,11 +104,13 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
-def _what_to_do(db, oid: bytes) -> str:
+def _what_to_do(db, oid: bytes | None) -> str:
     """Which evaluation last wrote the object, and how to get back before it."""
     from uvm.image import history as hist
     advice = ("The image was not changed; restore it from a copy, or see `uvm history` and "
               "undo the evaluation that wrote the object.")
+    if oid is None:
+        return advice
     try:
         _, tid = db.storage.load(oid)
         wrote = next((e for e in hist.history(db, 10_000) if e.id == tid.hex()), None)
