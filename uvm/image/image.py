@@ -67,8 +67,9 @@ class Image:
         root = self.connection.root()
         if "lobby" not in root:
             if read_only or not bootstrap:
-                raise ImageError(f"{describe(spec)} holds no UVM world (it is another "
-                                 "program's ZODB database, or making it was interrupted)")
+                raise ImageError(f"{describe(spec)} holds no UVM world: it is another "
+                                 "program's ZODB database, or it is damaged (it was not "
+                                 "changed; restore it from a copy)")
             self.tm.begin()
             root["lobby"] = build_world()
             root["uvm.version"] = uvm.__version__
@@ -331,9 +332,9 @@ def _open(spec: str | None, read_only: bool, bootstrap: bool, world=None) -> Ima
     try:
         db = ZODB.DB(storage, large_record_size=LARGE_RECORD)
     except Exception as exc:  # noqa: BLE001
-        storage.close()
-        raise ImageError(f"cannot open {describe(spec)}: "
-                         f"{faults.describe(exc, None, spec) or f'{type(exc).__name__}: {exc}'}") from None
+        with contextlib.suppress(Exception):
+            storage.close()
+        raise ImageError(_cannot_open(exc, None, spec)) from None
     shared = spec is not None and not is_file_spec(spec)
     try:
         return Image(db, spec, shared=shared, read_only=read_only, bootstrap=bootstrap)
@@ -341,15 +342,21 @@ def _open(spec: str | None, read_only: bool, bootstrap: bool, world=None) -> Ima
         db.close()
         raise
     except Exception as exc:  # noqa: BLE001 -- a server gone, a damaged root: in words
-        message = faults.describe(exc, db, spec) or (
-            f"it is damaged ({type(exc).__name__}: {exc}). The file was not changed; restore "
-            "it from a copy" if is_file_spec(spec) else f"{type(exc).__name__}: {exc}")
+        message = _cannot_open(exc, db, spec)
         with contextlib.suppress(Exception):
             db.close()
-        raise ImageError(f"cannot open {describe(spec)}: {message}") from None
+        raise ImageError(message) from None
     except BaseException:
         db.close()
         raise
+
+
+def _cannot_open(exc: Exception, db, spec: str | None) -> str:
+    """Why an image that passed the storage's own checks still did not open."""
+    message = faults.describe(exc, db, spec) or (
+        f"it is damaged ({type(exc).__name__}: {exc}). The file was not changed; restore it "
+        "from a copy" if is_file_spec(spec) else f"{type(exc).__name__}: {exc}")
+    return f"cannot open {describe(spec)}: {message}"
 
 
 def _create_file_image(path: str) -> None:
