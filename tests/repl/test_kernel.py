@@ -17,27 +17,45 @@ from uvm.cli import main as uvm_main
 TIMEOUT = 60
 
 
-@pytest.fixture
-def kernel(tmp_path):
+def install(tmp_path, *options) -> str:
+    """``uvm kernel install`` into a private prefix; the folder of its kernel specs."""
     prefix = tmp_path / "prefix"
-    assert uvm_main(["kernel", "install", "--prefix", str(prefix)]) == 0
+    assert uvm_main(["kernel", "install", "--prefix", str(prefix), *options]) == 0
     kernels = prefix / "share" / "jupyter" / "kernels"
     spec = json.loads((kernels / "uvm" / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "uvm.repl.kernel"]
+    # -P: the notebook's folder is not put first on the import path
+    assert spec["argv"][:4] == [sys.executable, "-P", "-m", "uvm.repl.kernel"]
     assert spec["language"] == "uvm" and spec["interrupt_mode"] == "signal"
+    return str(kernels)
+
+
+def start(kernels: str, tmp_path, **env):
+    """A kernel from that spec, started in ``tmp_path`` as a notebook's folder, and its
+    ready client."""
     km = KernelManager(kernel_name="uvm",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]))
     bin_dir = tmp_path / "bin"           # a stand-in for Graphviz's dot: a tiny SVG
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     (bin_dir / "dot").write_text("#!/bin/sh\ncat > /dev/null\necho '<svg>uvm</svg>'\n")
     (bin_dir / "dot").chmod(0o755)
     env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO,
-               PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+               PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""), **env)
     km.start_kernel(env=env, cwd=str(tmp_path))
     client = km.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=TIMEOUT)
+    except BaseException:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
+    return km, client
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    km, client = start(install(tmp_path), tmp_path)
+    try:
         yield km, client, tmp_path
     finally:
         client.stop_channels()
@@ -141,3 +159,20 @@ def test_install_reports_a_place_it_cannot_write(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert uvm_main(["kernel", "install", "--prefix", str(blocker / "sub")]) == 1
     assert "cannot install the kernel" in capsys.readouterr().err
+
+
+def test_a_uvm_folder_where_the_notebook_is_does_not_shadow_the_package(tmp_path):
+    """Jupyter starts the kernel in the notebook's folder; a checkout there (a ``uvm/``
+    directory) must not be imported instead of the installed package."""
+    kernels = install(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    (notebooks / "uvm").mkdir(parents=True)
+    (notebooks / "uvm" / "__init__.py").write_text("raise ImportError('the checkout')\n")
+    km, client = start(kernels, notebooks)
+    try:
+        reply, out = execute(client, "3 + 4")
+        assert reply["status"] == "ok"
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["7"]
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -8,7 +8,11 @@ UVM backtrace), completion as in the REPL. Interrupting the kernel stops a runni
 and rolls back its transaction. The image is opened at the first cell rather than at
 start-up, so a locked image is reported in the notebook instead of killing the kernel.
 
-    python -m uvm.repl.kernel -f CONNECTION_FILE [--image PATH | --memory]
+    python -P -m uvm.repl.kernel -f CONNECTION_FILE [--image PATH | --memory] [--llm SPEC]
+
+``-P`` keeps the current directory off the import path: Jupyter starts the kernel in the
+notebook's folder, and a folder holding a ``uvm/`` directory (a checkout of UVM) must not
+shadow the installed package.
 """
 from __future__ import annotations
 
@@ -185,7 +189,7 @@ def launch(argv: list[str] | None = None) -> None:
 
 def kernel_spec(image: str | None = None, memory: bool = False) -> dict:
     """The kernel.json Jupyter reads: how to start this kernel with this Python."""
-    argv = [sys.executable, "-m", "uvm.repl.kernel", "-f", "{connection_file}"]
+    argv = [sys.executable, "-P", "-m", "uvm.repl.kernel", "-f", "{connection_file}"]
     if memory:
         argv.append("--memory")
     elif image:
