@@ -146,9 +146,9 @@ class Synthesizer:
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = self._ask(backend, msgs, attempt)
+                answer = self._ask(backend, msgs, attempt, attempts)
             except LLMError as e:
-                raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
@@ -174,21 +174,24 @@ class Synthesizer:
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
-    def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
+    def _ask(self, backend, msgs: list[dict], attempt: int, attempts: int) -> str:
         """One answer from the model (greedy first; retries sample). Streamed, so that a
         terminal shows progress and the generation stops at the time limit or on Ctrl-C
         (closing the stream tells the backend to stop)."""
         from contextlib import closing
 
-        from uvm.llm.progress import StatusLine, on_terminal
+        from uvm.llm.progress import StatusLine, on_terminal, reporting
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
-        what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
+        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
         try:
             if status:
                 status.show(what + ")")
             if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                backend.load()
+                loading = (lambda text: status.show(f"{what}, loading the model: {text})")) \
+                    if status else (lambda text: None)
+                with reporting(loading):
+                    backend.load()
             started, text = time.monotonic(), ""
             with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
                                         temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
@@ -220,7 +223,7 @@ class Synthesizer:
             return False, None, f"it does not compile: {e}"
         if self.approver is not None and not self.approver(
                 selector, code, where_it_goes(receiver, holder, self.image.lobby)):
-            raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
+            raise UvmError(f"doesNotUnderstand: #{selector}, and the model's method was not "
                            "installed (declined)", selector=selector, receiver=receiver)
         tm = self.image.tm
         sp = tm.savepoint()
