@@ -222,7 +222,7 @@ def test_the_command_fails_clearly(fs):
          "unknown language-model backend"),
         (("methods", "remove", "calc", "--image", fs), 2, "needs PATH and SELECTOR"),
         (("methods", "show", "calc", "triple:", "--send", "x", "--image", fs), 2,
-         "--send and --llm go with regenerate"),
+         "--send, --hint and --llm go with regenerate"),
     ]
     for args, status, message in cases:
         p = uvm_cli(*args)

@@ -110,14 +110,19 @@ class TerminalRepl:
             if self.prompt.app.editing_mode != _mode(self.session.editing_mode):
                 self.prompt.app.editing_mode = _mode(self.session.editing_mode)
 
-    def approve(self, selector: str, code: str, where: str) -> bool:
-        """Approval mode (:approve on, the default here): show the model's method and
-        install it only if the user says yes."""
+    def approve(self, selector: str, code: str, where: str, note: str = ""):
+        """Approval mode (:approve on, the default here): show the model's method and let
+        the person install it, decline it, have the model try again or edit it first."""
         if not self.session.approve:
             return True
-        from uvm.llm.synthesis.approval import shown_for_approval
-        self._write(self.stdout, shown_for_approval(selector, code, where, self.color))
-        return self._yes("Install it?")
+        from uvm.llm.synthesis import approval as A
+        self._write(self.stdout, A.shown_for_approval(selector, code, where, self.color, note))
+        action = A.choice_of(self._line(A.QUESTION + " "))
+        if action == "again":
+            return A.Decision("again", hint=self._line(A.HINT_QUESTION).strip())
+        if action == "edit":
+            return A.edited_decision(code)
+        return A.INSTALL if action == "install" else A.DECLINE
 
     def confirm_typo(self, selector: str, suggestion: str) -> bool:
         """In approval mode a send that looks like a typo may still be meant: ask whether
@@ -130,11 +135,15 @@ class TerminalRepl:
     def _yes(self, question: str) -> bool:
         """A line answer on this REPL's terminal: y or yes; anything else, Ctrl-C or
         Ctrl-D is no."""
+        return self._line(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+    def _line(self, question: str) -> str:
+        """One line typed on this REPL's terminal ("" for Ctrl-C or Ctrl-D)."""
         ask = PromptSession(input=self.prompt.input, output=self.prompt.output)
         try:
-            return ask.prompt(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+            return ask.prompt(question)
         except (KeyboardInterrupt, EOFError):
-            return False
+            return ""
 
     def show(self, outcome: Outcome) -> None:
         if outcome.output:

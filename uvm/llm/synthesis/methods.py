@@ -90,12 +90,15 @@ def remove_method(image, obj: UvmObject, selector: str) -> SynthesizedMethod:
     return entry
 
 
-def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) -> SynthesizedMethod:
+def regenerate(image, obj: UvmObject, selector: str, send: str | None = None,
+               hint: str = "") -> SynthesizedMethod:
     """Have the model write ``obj``'s method ``selector`` again. In one transaction the
     method is removed and a message is sent that the model must answer by writing it: the
-    UVM expression ``send``, else the first send kept in the provenance. If that fails,
-    the transaction aborts and the old method stays. Needs the synthesizer installed for
-    this image (``uvm.llm.synthesis.install``)."""
+    UVM expression ``send``, else the first send kept in the provenance. The model is told
+    what it wrote before (and ``hint``, the person's words on what was wrong) and draws a
+    fresh sample, so it does not write the same method again. If that fails, the
+    transaction aborts and the old method stays. Needs the synthesizer installed for this
+    image (``uvm.llm.synthesis.install``)."""
     if getattr(send_mod.synthesizer, "image", None) is not image:
         raise MethodsError("regenerating needs a language model, and this run has none for "
                            "this image (--no-llm or UVM_LLM=none; give one with --llm SPEC; "
@@ -112,7 +115,12 @@ def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) ->
                            f"{selector} again (the message was understood without it, or its "
                            f"method went to another object); send it to a receiver whose new "
                            f"methods go to {entry.where} (--send EXPR)")
-    image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    synthesizer = send_mod.synthesizer
+    synthesizer.rewriting[selector] = (entry.source, hint)
+    try:
+        image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    finally:
+        synthesizer.rewriting.pop(selector, None)
     return synthesized_method(image, obj, selector)
 
 
