@@ -5,7 +5,8 @@ slots with ``_AddSlots:`` -- so filing in creates the object in a fresh image an
 it in place in an image that has it. Slot values are written as literals where they have
 one, as paths from the lobby (``traits clonable``) where the object lives elsewhere in
 the image, and as nested object literals for objects only this one holds. Methods keep
-their source; Python methods carry their provenance as a comment.
+their source; a model-written method keeps its provenance in a slot annotation (see
+``uvm.runtime.provenance``), which filing in reads back, after a comment saying it in words.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Iterator
 import uvm
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmDict, UvmList, UvmObject
 from uvm.runtime.printing import number_string, string_literal
+from uvm.runtime.provenance import as_annotation, summary
 from uvm.syntax import ast as A
 from uvm.syntax import parse
 
@@ -130,8 +132,8 @@ class Writer:
     def slots(self, obj: UvmObject, indent: str) -> str:
         note = obj.object_annotation()
         head = f"{indent}{{}} = {string_literal(note)}.\n" if note else ""
-        items = [(obj.annotations_of(name), self.slot(obj, name, kind))
-                 for name, kind in obj._kinds.items()]
+        items = [(obj.annotations_of(name) + _provenance_of(obj._slots[name]),
+                  self.slot(obj, name, kind)) for name, kind in obj._kinds.items()]
         return head + _grouped(items, 0, indent)
 
     def slot(self, obj: UvmObject, name: str, kind: int) -> str:
@@ -141,6 +143,13 @@ class Writer:
             return method_source(value)
         arrow = "<-" if kind & ASSIGNABLE else "="
         return f"{name}{star} {arrow} {self.value(value)}"
+
+
+def _provenance_of(value) -> tuple:
+    """The annotation that keeps a model-written method's provenance, if it has one."""
+    if type(value) is Method and value.language == "python" and value.provenance:
+        return (as_annotation(value.provenance),)
+    return ()
 
 
 def _grouped(items: list[tuple[tuple, str]], depth: int, indent: str) -> str:
@@ -168,9 +177,9 @@ def method_source(method: Method) -> str:
     """``selector-with-arguments = (source)`` (or a py''' literal with its provenance)."""
     if method.language == "python":
         head = ""
-        if method.provenance:
-            facts = ", ".join(f"{k}: {v}" for k, v in sorted(method.provenance.items()))
-            head = '"' + facts.replace('"', "'").replace("\\", "/") + '"\n'
+        if method.provenance:  # (the annotation around it keeps the provenance itself)
+            words = f"{method.selector} was written {summary(method.provenance)}"
+            head = '"' + words.replace('"', "'") + '"\n'
         body = method.source.rstrip("\n")
         return f"{head}{method.selector} = py'''\n{body}\n'''"
     literal = parse(method.source, "<method>").statements[0]
