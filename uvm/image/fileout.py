@@ -15,6 +15,7 @@ from collections import deque
 from typing import Iterator
 
 import uvm
+from uvm.runtime import intents
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmDict, UvmList, UvmObject
 from uvm.runtime.printing import number_string, string_literal
 from uvm.runtime.provenance import as_annotation, summary
@@ -125,6 +126,18 @@ class Writer:
         raise FileOutError(f"{v!r} has no source form (only objects, numbers, strings, "
                            "booleans, nil, lists and dictionaries can be filed out)")
 
+    def notes(self, obj: UvmObject, target: str) -> str:
+        """The intents and examples noted on ``obj``, as the sends that note them."""
+        out = []
+        for selector, note in intents.notes(obj).items():
+            sel = string_literal(selector)
+            if note.get("intent"):
+                out.append(f"{target} intend: {sel} As: {string_literal(note['intent'])}.\n")
+            for expression, value in note.get("examples", ()):
+                out.append(f"{target} intend: {sel} Example: {string_literal(expression)} "
+                           f"Gives: {self.value(value)}.\n")
+        return "\n" + "".join(out) if out else ""
+
     def literal(self, obj: UvmObject) -> str:
         body = self.slots(obj, "  ")
         return "(|\n" + body + "|)" if body else "(| |)"
@@ -209,4 +222,4 @@ def file_out(lobby: UvmObject, path: str, image_name: str = "") -> str:
         f'{uvm.__version__} on {stamp}. File it in with: uvm filein FILE"\n\n'
         f"({holder_path} _SlotNames includes: {string_literal(name)}) ifFalse: [\n"
         f"  {holder_path} _AddSlots: (| {name} {arrow} (| |) |) ].\n\n"
-        f"{target} _AddSlots: (|\n{writer.slots(obj, '  ')}|).\n")
+        f"{target} _AddSlots: (|\n{writer.slots(obj, '  ')}|).\n" + writer.notes(obj, target))
