@@ -9,6 +9,7 @@ reports the interrupt.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -28,6 +29,12 @@ from uvm.repl.settings import history_path
 
 PROMPT = "uvm> "
 CONTINUATION = "...> "
+
+
+def numbered_prompt(number: int) -> str:
+    """The prompt for input ``number``: ``[7] uvm> `` (input 7's value is ``out7``)."""
+    return f"[{number}] {PROMPT}"
+
 STYLE = Style.from_dict({
     "prompt": "ansigreen bold",
     "continuation": "ansigreen",
@@ -65,7 +72,7 @@ class TerminalRepl:
             history, note = open_history()
         self.history_note = note
         self.prompt = PromptSession(
-            message=[("class:prompt", PROMPT)],
+            message=lambda: [("class:prompt", numbered_prompt(session.count + 1))],
             prompt_continuation=lambda width, line, wrap: [("class:continuation",
                                                             CONTINUATION.rjust(width))],
             multiline=True,
@@ -146,10 +153,34 @@ class TerminalRepl:
             return ""
 
     def show(self, outcome: Outcome) -> None:
-        if outcome.output:
+        if outcome.output and not self._paged(outcome.output):
             self._write(self.stdout, outcome.output)
         if outcome.error:
             self._write(self.stderr, self._red(outcome.error))
+
+    def _paged(self, text: str) -> bool:
+        """Output taller than the terminal goes through the pager, as in IPython:
+        ``$PAGER``, else ``less -R -X`` (which leaves it on the screen). False when it was
+        not paged (no terminal, it fits, or no pager to run)."""
+        import pydoc
+        import shlex
+        import shutil
+        try:
+            if not self.stdout.isatty():
+                return False
+        except (AttributeError, ValueError):
+            return False
+        if text.count("\n") + 2 < shutil.get_terminal_size().lines:
+            return False
+        command = os.environ.get("PAGER", "").strip() or "less -R -X"
+        try:
+            program = shlex.split(command)[0]
+        except (ValueError, IndexError):
+            return False
+        if shutil.which(program) is None:
+            return False
+        pydoc.pipepager(text + "\n", command)
+        return True
 
     def _red(self, text: str) -> str:
         if not self.color:

@@ -866,13 +866,18 @@ def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiter
     fn.finish = lambda: None  # both bodies are finished
 
 
-def compile_program(program: A.Program, core: bool = False):
-    """A function (self) -> value running the program's statements with ``self`` = lobby."""
+def compile_program(program: A.Program, core: bool = False, names: tuple = ()):
+    """A function (self, *values) -> value running the program's statements with ``self``
+    = lobby. ``names`` are read-only variables of the program, given as ``values`` (the
+    REPL's ``it`` and ``out7``)."""
     c = Compiler("<top level>", core, program.source)
     fn = Fn("top_level", ["self"], None)
     scope = Scope(None, fn)
+    params = ["self"] + [c.declare(scope, name, False).py for name in names]
+    fn.params = params
+    fn.fixed |= set(params)
     c.function(fn, scope, (), program.statements, result_self=False)
-    return c.build(fn, ["self"])
+    return c.build(fn, params)
 
 
 def _py_name(selector: str) -> str:
