@@ -211,3 +211,9 @@ def test_short_or_piped_output_is_not_paged(image, tmp_path, monkeypatch):
     monkeypatch.setenv("PAGER", f"cat > {tmp_path / 'paged.txt'}")
     Driver(image).run(":inspect traits integer\r\x04")           # not a terminal
     assert not (tmp_path / "paged.txt").exists()
+
+
+def test_browsing_commands_complete_selectors(session):
+    from uvm.repl.completion import complete
+    assert [c.text for c in complete(session, ":senders factor", 15)] == ["factorial"]
+    assert "printString" in [c.text for c in complete(session, ":implementors print", 19)]

@@ -130,6 +130,8 @@ def _help(session: Session, arg: str) -> str:
     width = max(len(c.usage) for c in COMMANDS.values())
     rows = [f"  {c.usage:<{width}}  {c.summary}" for c in COMMANDS.values()]
     return ("Type UVM expressions; each input is one transaction (an error rolls it back).\n"
+            "`it` is the last value and `out7` the value input 7 gave (the prompt shows the\n"
+            "number). Comments (\"...\") are ignored in command lines too.\n"
             "Enter runs a complete input and adds a line while brackets or strings are open;\n"
             "Alt-Enter (Esc Enter) runs it as it is. Tab completes. Ctrl-C clears the input or\n"
             "stops a running evaluation. Ctrl-D exits. F4 switches Emacs/vi keys.\n"
