@@ -185,3 +185,23 @@ def test_the_history_says_one_attempt(tmp_path, synth):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert ", 1 attempt]" in p.stdout and "1 attempts" not in p.stdout
+
+
+def test_uvm_approve_reads_the_choices_from_the_terminal(tmp_path, monkeypatch):
+    """``uvm --approve``'s questions (TerminalApproval), answered from a stream."""
+    import io
+
+    from uvm.llm.synthesis.approval import TerminalApproval
+    out = io.StringIO()
+    again = TerminalApproval(io.StringIO("t\nuse n * 3\n"), out).approve("triple:", WRONG, "calc")
+    assert again == Decision("again", hint="use n * 3")
+    assert "t: the model tries again" in out.getvalue() and "A hint for the model" in out.getvalue()
+    editor = tmp_path / "editor"
+    editor.write_text("#!/bin/sh\nprintf 'def triple_(self, n):\\n    return 3 * n\\n' > \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    edit = TerminalApproval(io.StringIO("e\n"), out).approve("triple:", WRONG, "calc")
+    assert edit == Decision("edit", code="def triple_(self, n):\n    return 3 * n\n")
+    assert TerminalApproval(io.StringIO("\n"), out).approve("triple:", WRONG, "calc").action \
+        == "decline"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -209,7 +210,7 @@ def _undo(session: Session, arg: str) -> str:
         raise CommandError(str(e)) from None
     finally:
         session.forget()
-    session.redo.append(image.history(1)[0].id)   # the undo itself, which :redo takes back
+    session.redo.extend(e.id for e in image.history(1))  # the undo, which :redo takes back
     source = done.source.strip().splitlines()
     return f"undid {done.id} ({done.origin}: {source[0][:60] if source else ''})"
 
@@ -358,8 +359,6 @@ def _approve(session: Session, arg: str) -> str:
                  "was wrong (TEXT);\n                                   if that fails the old "
                  "one stays")
 def _methods(session: Session, arg: str) -> str:
-    import re
-
     from uvm.llm.synthesis import methods as M
     parts = re.split(r"(?:^|\s)--(send|hint)(?:\s|$)", arg)
     text, options = parts[0], dict(zip(parts[1::2], (p.strip() for p in parts[2::2])))

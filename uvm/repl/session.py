@@ -7,6 +7,7 @@ of the image -- one transaction, committed or rolled back whole.
 """
 from __future__ import annotations
 
+import dataclasses
 import linecache
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 import uvm
 from uvm.runtime import send
 from uvm.runtime.errors import UvmError, format_error
-from uvm.syntax import UvmSyntaxError
+from uvm.syntax import UvmSyntaxError, parse
+from uvm.syntax import ast as A
 from uvm.repl.display import truncate
 from uvm.runtime.naming import ObjectNames
 
@@ -168,10 +170,6 @@ class Session:
 def used_names(source: str, filename: str) -> list[str]:
     """The REPL names ``source`` reads: implicit-receiver unary sends of ``it``/``outN``
     that no slot of the input itself declares."""
-    import dataclasses
-
-    from uvm.syntax import ast as A
-    from uvm.syntax import parse
     if not REPL_NAMES.search(source):
         return []
     sent, declared, todo = [], set(), [parse(source, filename)]

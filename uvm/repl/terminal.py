@@ -29,12 +29,6 @@ from uvm.repl.settings import history_path
 
 PROMPT = "uvm> "
 CONTINUATION = "...> "
-
-
-def numbered_prompt(number: int) -> str:
-    """The prompt for input ``number``: ``[7] uvm> `` (input 7's value is ``out7``)."""
-    return f"[{number}] {PROMPT}"
-
 STYLE = Style.from_dict({
     "prompt": "ansigreen bold",
     "continuation": "ansigreen",
@@ -42,6 +36,11 @@ STYLE = Style.from_dict({
     "matching-bracket.other": "bold bg:ansibrightblack",
 })
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
+
+
+def numbered_prompt(number: int) -> str:
+    """The prompt for input ``number``: ``[7] uvm> `` (input 7's value is ``out7``)."""
+    return f"[{number}] {PROMPT}"
 
 
 def open_history() -> tuple[History, str | None]:

@@ -121,6 +121,17 @@ def edited_decision(code: str, terminal=None) -> Decision:
     return Decision("edit", code=edited) if edited.strip() else DECLINE
 
 
+def _file_of(stream):
+    """``stream`` if it is a file the editor can read from (not standard input), else None."""
+    if stream is sys.stdin:
+        return None
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return stream
+
+
 class TerminalApproval:
     """``approve`` and ``confirm_typo`` for a ``Synthesizer``: questions on ``out``,
     answers (a line each) from ``answers``."""
@@ -144,8 +155,8 @@ class TerminalApproval:
         action = choice_of(self._ask(QUESTION + " "))
         if action == "again":
             return Decision("again", hint=self._ask(HINT_QUESTION).strip())
-        if action == "edit":
-            return edited_decision(code, None if self.answers is sys.stdin else self.answers)
+        if action == "edit":  # the editor reads keys where the answers come from
+            return edited_decision(code, _file_of(self.answers))
         return INSTALL if action == "install" else DECLINE
 
     def confirm_typo(self, selector: str, suggestion: str) -> bool:

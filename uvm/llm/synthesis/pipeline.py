@@ -309,6 +309,7 @@ class Synthesizer:
         it, ``TryAgain`` when they want another answer from the model."""
         from uvm.llm.synthesis.approval import decision_of
         where = where_it_goes(receiver, holder, self.image.lobby)
+        self._edited = False  # (an edit of an earlier attempt's method that then failed)
         shown, note, refused = code, "", ""  # shown: the model's code, or a refused edit
         while True:
             began = clock()
