@@ -1,13 +1,11 @@
-"""The language reference's examples hold: every line of a ```uvm block in
-docs/language.md that ends in a ``"→ value"`` comment is evaluated (in one fresh image per
-document, after the block's other lines, which set things up) and must print as that
-value -- or fail as ``SyntaxError`` / ``Error: message`` says."""
+"""The language reference's examples hold: the ```uvm blocks of docs/language.md run in
+order in one fresh image, as a session; a line ending in a ``"→ value"`` comment must print
+as that value -- or fail as ``SyntaxError`` / ``Error: message`` says -- and every other
+statement must run without an error."""
 from __future__ import annotations
 
 import os
 import re
-
-import pytest
 
 import uvm
 from uvm.runtime.errors import UvmError
