@@ -42,7 +42,7 @@ def test_inspect_shows_slots_parents_methods_and_provenance(session, image):
     assert "x <- 3" in text
     assert "+ p = method (<input>:1:" in text and "(x + p x)" in text
     assert "area = python method" in text and "return self.x" in text
-    assert "written by a model: attempts 2, model smollm2, persona BRICK" in text
+    assert "written by smollm2 as BRICK, attempt 2" in text
 
 
 def test_inspect_host_values_and_the_last_value(session):
@@ -147,12 +147,20 @@ def test_graph_uses_graphviz_when_installed(session, image, tmp_path, monkeypatc
                     "echo '<svg>picture</svg>'\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ["PATH"])
-    monkeypatch.chdir(tmp_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
     out = session.run(":graph 3")
-    assert out.output == "wrote uvm-graph.svg" and out.files == ["uvm-graph.svg"]
-    assert (tmp_path / "uvm-graph.svg").read_text().strip() == "<svg>picture</svg>"
+    (written,) = out.files                    # a temporary file, named in the message
+    assert out.output == f"wrote {written}" and written.endswith("/3.svg")
+    assert os.path.dirname(written) != str(here) and list(here.iterdir()) == []
+    with open(written) as f:
+        assert f.read().strip() == "<svg>picture</svg>"
     assert (tmp_path / "args").read_text().strip() == "-Tsvg"
     assert "traits integer" in (tmp_path / "in.dot").read_text()
+    session.run("'a string'")                 # no argument: the last value
+    (last,) = session.run(":graph").files
+    assert last.endswith("/last-value.svg") and "traits string" in (tmp_path / "in.dot").read_text()
     session.run(f":graph lobby {tmp_path / 'l.png'}")
     assert (tmp_path / "args").read_text().strip() == "-Tpng"
 
