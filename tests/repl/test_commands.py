@@ -39,7 +39,7 @@ def test_inspect_shows_slots_parents_methods_and_provenance(session, image):
     assert "x <- 3" in text
     assert "+ p = method (<input>:1:" in text and "(x + p x)" in text
     assert "area = python method" in text and "return self.x" in text
-    assert "written by a model: attempts 2, model smollm2, persona BRICK" in text
+    assert "written by smollm2 as BRICK, attempt 2" in text
 
 
 def test_inspect_host_values_and_the_last_value(session):

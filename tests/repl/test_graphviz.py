@@ -3,6 +3,7 @@ it): the SVG parses and shows the object's slots, the PNG is a PNG. The path wit
 Graphviz is tested in test_commands.py with an empty PATH."""
 from __future__ import annotations
 
+import os
 import struct
 from xml.etree import ElementTree
 
@@ -52,3 +53,20 @@ def test_a_host_value_is_drawn_with_its_trait(point, tmp_path):
     assert point.run(f":graph 3 {target}").kind == "command"
     shown = texts(target.read_bytes())
     assert "3" in shown and "traits integer" in shown and "factorial" in shown
+
+
+def test_without_a_path_a_temporary_file_is_written_and_named(point, tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    out = point.run(":graph 3")
+    (written,) = out.files
+    assert out.output == f"wrote {written}" and written.endswith("/3.svg")
+    assert os.path.dirname(written) != str(here) and list(here.iterdir()) == []
+    with open(written, "rb") as f:
+        assert "traits integer" in texts(f.read())
+    point.run("'a string'")                   # no argument: the last value
+    (last,) = point.run(":graph").files
+    assert last.endswith("/last-value.svg")
+    with open(last, "rb") as f:
+        assert "traits string" in texts(f.read())

@@ -21,22 +21,40 @@ from uvm.cli import main as uvm_main
 TIMEOUT = 60
 
 
-@pytest.fixture
-def kernel(tmp_path):
+def install(tmp_path, *options) -> str:
+    """``uvm kernel install`` into a private prefix; the folder of its kernel specs."""
     prefix = tmp_path / "prefix"
-    assert uvm_main(["kernel", "install", "--prefix", str(prefix)]) == 0
+    assert uvm_main(["kernel", "install", "--prefix", str(prefix), *options]) == 0
     kernels = prefix / "share" / "jupyter" / "kernels"
     spec = json.loads((kernels / "uvm" / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "uvm.repl.kernel"]
+    # -P: the notebook's folder is not put first on the import path
+    assert spec["argv"][:4] == [sys.executable, "-P", "-m", "uvm.repl.kernel"]
     assert spec["language"] == "uvm" and spec["interrupt_mode"] == "signal"
+    return str(kernels)
+
+
+def start(kernels: str, tmp_path, **env):
+    """A kernel from that spec, started in ``tmp_path`` as a notebook's folder, and its
+    ready client."""
     km = KernelManager(kernel_name="uvm",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO)
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]))
+    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO, **env)
     km.start_kernel(env=env, cwd=str(tmp_path))
     client = km.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=TIMEOUT)
+    except BaseException:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
+    return km, client
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    km, client = start(install(tmp_path), tmp_path)
+    try:
         yield km, client, tmp_path
     finally:
         client.stop_channels()
@@ -91,7 +109,7 @@ def test_cells_results_output_errors_and_completion(kernel):
     assert reply["status"] == "error" and reply["ename"] == "Error"
     assert reply["evalue"] == "doesNotUnderstand: #zork, sent to nil"
     assert reply["traceback"][:2] == ["Error: doesNotUnderstand: #zork, sent to nil",
-                                      "  at <cell>:1:5"]  # the selector
+                                      "  at <cell-2>:1:5"]  # cell 2's selector
     assert [t for t, _ in out] == ["error"]
 
     reply, _ = execute(client, "3 + 4 * 7")
@@ -146,12 +164,15 @@ def test_graph_shows_graphviz_svg_in_the_notebook(kernel):
 
 def test_interrupt_rolls_the_cell_back_and_the_kernel_goes_on(kernel):
     km, client, tmp_path = kernel
-    asked = client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. [true] whileTrue: []")
+    # (stop_on_error=False: else the kernel aborts what is sent right after the interrupt)
+    asked = client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. "
+                           "[true] whileTrue: []", stop_on_error=False)
     wait_for_output(client, "started")   # the loop is running
     km.interrupt_kernel()
     reply = shell_reply(client, asked)
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
     reply, out = execute(client, "lobby _SlotNames includes: 'mark'")
+    assert reply["status"] == "ok", reply
     assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["false"]
 
 
@@ -190,3 +211,53 @@ def test_install_reports_a_place_it_cannot_write(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert uvm_main(["kernel", "install", "--prefix", str(blocker / "sub")]) == 1
     assert "cannot install the kernel" in capsys.readouterr().err
+
+
+def test_a_uvm_folder_where_the_notebook_is_does_not_shadow_the_package(tmp_path):
+    """Jupyter starts the kernel in the notebook's folder; a checkout there (a ``uvm/``
+    directory) must not be imported instead of the installed package."""
+    kernels = install(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    (notebooks / "uvm").mkdir(parents=True)
+    (notebooks / "uvm" / "__init__.py").write_text("raise ImportError('the checkout')\n")
+    km, client = start(kernels, notebooks)
+    try:
+        reply, out = execute(client, "3 + 4")
+        assert reply["status"] == "ok"
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["7"]
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_without_a_model_the_banner_and_the_error_say_so(kernel):
+    km, client, tmp_path = kernel
+    info = client.kernel_info(reply=True, timeout=TIMEOUT)["content"]
+    assert "Model: none" in info["banner"] and "uvm kernel install --llm" in info["banner"]
+    reply, _ = execute(client, "3 frobnicate")
+    assert reply["status"] == "error"
+    assert "runs without a language model" in reply["traceback"][-1]
+    assert "uvm kernel install --llm embedded" in reply["traceback"][-1]
+    reply, _ = execute(client, "3 + nil")                  # other errors are left as they are
+    assert not any("language model" in line for line in reply["traceback"])
+
+
+def test_a_kernel_installed_with_a_model_writes_methods(tmp_path):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"text": "def triple_(self, n):\n    return n * 3\n"}) + "\n")
+    kernels = install(tmp_path, "--llm", f"script:{answers}")
+    km, client = start(kernels, tmp_path)
+    try:
+        info = client.kernel_info(reply=True, timeout=TIMEOUT)["content"]
+        assert f"Model: script:{answers}" in info["banner"]
+        reply, out = execute(client, "lobby _AddSlots: (| calc = (| parent* = traits "
+                                     "clonable |) |). calc triple: 3")
+        assert reply["status"] == "ok", reply
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["9"]
+        reply, out = execute(client, "out1 + 1")             # Out[1] of the notebook
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["10"]
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert uvm_main(["kernel", "install", "--prefix", str(tmp_path / "p2"), "--llm",
+                     "nosuch"]) == 2

@@ -83,7 +83,7 @@ def test_a_session_on_the_screen(term):
     assert "objects." in term.text() and "Model: " in term.text()
     term.send("3 + 4\r")
     term.wait_for_prompt(2)
-    assert "uvm> 3 + 4\n7\n" in term.text()
+    assert "[1] uvm> 3 + 4\n7\n" in term.text()
 
     term.send("(| x <- 3 |\r")
     term.wait_for("...>")

@@ -39,7 +39,8 @@ def history_command(argv: list[str]) -> int:
     for e in rows:
         when = datetime.datetime.fromtimestamp(e.time).strftime("%Y-%m-%d %H:%M:%S")
         first = e.source.strip().splitlines()[0] if e.source.strip() else ""
-        model = f" [model {e.model}, {e.attempts} attempts]" if e.model else ""
+        tries = f"{e.attempts} attempt{'' if e.attempts == 1 else 's'}"
+        model = f" [model {e.model}, {tries}]" if e.model else ""
         print(f"{e.id}  {when}  {e.origin:9} {first[:70]}{model}")
     return 0
 

@@ -110,14 +110,17 @@ class Image:
 
     # --- evaluation --------------------------------------------------------------------------
     def eval(self, source: str, filename: str = "<input>", origin: str = "api",
-             meta: dict | None = None):
+             meta: dict | None = None, names: dict | None = None):
         """Parse, compile and run ``source`` as one transaction; returns its value.
 
         ``origin`` (repl, script, -c, filein, ...) and ``meta`` are recorded in the
-        transaction for ``history``. Raises ``UvmSyntaxError`` (nothing ran) or
-        ``UvmError`` (the transaction was aborted, nothing of it stays)."""
-        code = _compiled(check_text(source, filename), filename)
-        return self.run(lambda: code(self.lobby), source, origin, meta)
+        transaction for ``history``; ``names`` are read-only variables the source can use
+        (name -> value). Raises ``UvmSyntaxError`` (nothing ran) or ``UvmError`` (the
+        transaction was aborted, nothing of it stays)."""
+        bound = tuple(names or ())
+        code = _compiled(check_text(source, filename), filename, bound)
+        values = [names[n] for n in bound]
+        return self.run(lambda: code(self.lobby, *values), source, origin, meta)
 
     def run(self, action, source: str, origin: str, meta: dict | None = None):
         """Run ``action()`` as one recorded transaction (retrying lost conflicts)."""
@@ -207,8 +210,9 @@ class Image:
         except AttributeError:
             return []  # a storage without history (in memory)
 
-    def undo(self, evaluation_id: str) -> hist.Evaluation:
-        """Undo one committed evaluation (itself a new, recorded transaction)."""
+    def undo(self, evaluation_id: str, origin: str = "undo") -> hist.Evaluation:
+        """Undo one committed evaluation (itself a new, recorded transaction; ``origin``
+        "redo" when the evaluation undone was an undo)."""
         try:
             target = hist.find(self.db, evaluation_id)
         except hist.HistoryError as e:
@@ -218,7 +222,7 @@ class Image:
         self.tm.begin()
         try:
             self.db.undo(target.undo_id, self.tm.get())
-            hist.record(self.tm.get(), f"undo {target.id}", "undo")
+            hist.record(self.tm.get(), f"{origin} {target.id}", origin)
             self.tm.commit()
         except UndoError as e:
             self._rolled_back()
@@ -290,10 +294,10 @@ class HistoricalView:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(source: str, filename: str):
+def _compiled(source: str, filename: str, names: tuple = ()):
     """Parsing and compiling cost more than a tiny evaluation's commit: programs that are
     evaluated again (a client's loop, a repeated REPL input) reuse their code."""
-    return compile_program(parse(source, filename))
+    return compile_program(parse(source, filename), names=names)
 
 
 on_recompile.append(_compiled.cache_clear)

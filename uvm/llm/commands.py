@@ -238,7 +238,8 @@ def methods_command(argv: list[str]) -> int:
         prog="uvm methods", description=methods_command.__doc__,
         usage="uvm methods [--synthesized] [PATH] [--json]\n"
               "       uvm methods show|remove PATH SELECTOR\n"
-              "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--llm SPEC]")
+              "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--hint TEXT] "
+              "[--llm SPEC]")
     p.add_argument("words", nargs="*", metavar="[show|remove|regenerate] PATH [SELECTOR]")
     p.add_argument("--synthesized", action="store_true",
                    help="list the model-written methods (the default)")
@@ -247,14 +248,16 @@ def methods_command(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--send", metavar="EXPR", help="regenerate: the UVM send that makes the "
                    "model write it (default: the first send, kept in its provenance)")
+    p.add_argument("--hint", metavar="TEXT", default="",
+                   help="regenerate: what was wrong with the old method, for the model")
     p.add_argument("--llm", metavar="SPEC", help="regenerate: the language model backend")
     opts = p.parse_intermixed_args(argv)
     words = list(opts.words)
     action = words.pop(0) if words and words[0] in M.ACTIONS else "list"
     if action != "list" and len(words) < 2:
         p.error(f"{action} needs PATH and SELECTOR")
-    if action != "regenerate" and (opts.send or opts.llm):
-        p.error("--send and --llm go with regenerate")
+    if action != "regenerate" and (opts.send or opts.llm or opts.hint):
+        p.error("--send, --hint and --llm go with regenerate")
     selector = words.pop() if action != "list" else None
     from uvm.image.image import ImageError, open_image
     from uvm.llm.settings import configure_run
@@ -280,7 +283,7 @@ def methods_command(argv: list[str]) -> int:
                 text = (f"removed {entries[0].where} {selector} "
                         f"(`uvm undo {image.history(1)[0].id}` puts it back)")
             else:
-                entries = [_regenerate(image, obj, selector, opts.send)]
+                entries = [_regenerate(image, obj, selector, opts.send, opts.hint)]
                 text = f"the model wrote {entries[0].where} {selector} again:\n" \
                        + entries[0].source.rstrip()
     except (ImageError, LLMError, M.MethodsError) as e:
@@ -300,11 +303,11 @@ def methods_command(argv: list[str]) -> int:
     return 0
 
 
-def _regenerate(image, obj, selector: str, send: str | None):
+def _regenerate(image, obj, selector: str, send: str | None, hint: str = ""):
     from uvm.llm import synthesis
     from uvm.llm.synthesis.methods import regenerate
     synthesis.install(image)
     try:
-        return regenerate(image, obj, selector, send)
+        return regenerate(image, obj, selector, send, hint)
     finally:
         synthesis.uninstall()

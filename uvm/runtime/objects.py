@@ -144,6 +144,9 @@ class UvmObject(Persistent):
         ann = self.__dict__.get("_annotations")
         if ann:
             new._annotations = ann
+        notes = self.__dict__.get("_intents")  # what the model is told (uvm.runtime.intents)
+        if notes:
+            new._intents = notes
         m = instance_dict(self).get("_v_map")
         if m is not None:
             new._v_map = m

@@ -8,7 +8,6 @@ REPL's ``:methods`` are front ends over these functions; embedders call them dir
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from uvm.image.fileout import FileOutError, resolve_path, walk_paths
@@ -17,6 +16,8 @@ from uvm.runtime.compiler import compile_program
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import Method, UvmObject
 from uvm.runtime.printing import describe
+from uvm.runtime.provenance import lines as provenance_lines
+from uvm.runtime.provenance import send_source, when
 from uvm.syntax import parse
 
 ORIGIN = "methods"   # the history's origin for removals and regenerations
@@ -90,12 +91,15 @@ def remove_method(image, obj: UvmObject, selector: str) -> SynthesizedMethod:
     return entry
 
 
-def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) -> SynthesizedMethod:
+def regenerate(image, obj: UvmObject, selector: str, send: str | None = None,
+               hint: str = "") -> SynthesizedMethod:
     """Have the model write ``obj``'s method ``selector`` again. In one transaction the
     method is removed and a message is sent that the model must answer by writing it: the
-    UVM expression ``send``, else the first send kept in the provenance. If that fails,
-    the transaction aborts and the old method stays. Needs the synthesizer installed for
-    this image (``uvm.llm.synthesis.install``)."""
+    UVM expression ``send``, else the first send kept in the provenance. The model is told
+    what it wrote before (and ``hint``, the person's words on what was wrong) and draws a
+    fresh sample, so it does not write the same method again. If that fails, the
+    transaction aborts and the old method stays. Needs the synthesizer installed for this
+    image (``uvm.llm.synthesis.install``)."""
     if getattr(send_mod.synthesizer, "image", None) is not image:
         raise MethodsError("regenerating needs a language model, and this run has none for "
                            "this image (--no-llm or UVM_LLM=none; give one with --llm SPEC; "
@@ -112,7 +116,12 @@ def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) ->
                            f"{selector} again (the message was understood without it, or its "
                            f"method went to another object); send it to a receiver whose new "
                            f"methods go to {entry.where} (--send EXPR)")
-    image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    synthesizer = send_mod.synthesizer
+    synthesizer.rewriting[selector] = (entry.source, hint)
+    try:
+        image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    finally:
+        synthesizer.rewriting.pop(selector, None)
     return synthesized_method(image, obj, selector)
 
 
@@ -135,12 +144,7 @@ def example_send(image, entry: SynthesizedMethod) -> str:
     if None in args:
         raise MethodsError(f"an argument of the send {entry.selector} was written for has no "
                            f"literal form (an object?){ask}")
-    if not args:
-        return f"{receiver} {entry.selector}"
-    if ":" not in entry.selector:  # binary
-        return f"{receiver} {entry.selector} {args[0]}"
-    parts = [p for p in entry.selector.split(":") if p]
-    return receiver + "".join(f" {part}: {arg}" for part, arg in zip(parts, args))
+    return send_source(entry.selector, receiver, args)
 
 
 # --- text for the front ends ----------------------------------------------------------------
@@ -149,7 +153,7 @@ def table(entries: list[SynthesizedMethod]) -> str:
     """One line per method: selector, where it is, model, attempts, when, sent from."""
     head = ("selector", "where", "model", "attempts", "written", "sent from")
     rows = [(e.selector, e.where, str(e.provenance.get("model") or e.provenance.get("backend")),
-             str(e.provenance.get("attempts", "?")), _when(e.provenance.get("written")),
+             str(e.provenance.get("attempts", "?")), when(e.provenance.get("written")),
              e.provenance.get("sent_from") or "") for e in entries]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
     return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip()
@@ -157,14 +161,7 @@ def table(entries: list[SynthesizedMethod]) -> str:
 
 
 def details(entry: SynthesizedMethod) -> str:
-    """The method's source and its provenance."""
+    """The method's source and its provenance, in words."""
     lines = [f"{entry.where} {entry.selector}, written by the model:", entry.source.rstrip(), ""]
-    for key, value in sorted(entry.provenance.items()):
-        lines.append(f"  {key}: {_when(value) if key == 'written' else value}")
+    lines += ["  " + line for line in provenance_lines(entry.provenance, entry.selector, entry.path)]
     return "\n".join(lines)
-
-
-def _when(stamp) -> str:
-    if not isinstance(stamp, (int, float)):
-        return "?"
-    return datetime.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")

@@ -25,6 +25,7 @@ MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
 STOP = ("\n\n\n", "\nComplete:")  # the method's own end is found by ``method_ended``
 RETRY_TEMPERATURE = 0.7  # retries sample: greedy decoding would repeat the failed answer
+clock = time.monotonic   # how the pipeline times the model and the person (tests fake it)
 
 # Methods written in an evaluation whose commit then lost a write conflict: the retried
 # evaluation reuses them instead of asking the model again. (holder oid, selector) -> source
@@ -61,6 +62,14 @@ class SynthesisFailed(UvmError):
     pass
 
 
+class TryAgain(Exception):
+    """The person asked for another answer from the model (approval mode), with a hint."""
+
+    def __init__(self, hint: str = ""):
+        super().__init__(hint)
+        self.hint = hint
+
+
 class Synthesizer:
     """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
 
@@ -80,6 +89,12 @@ class Synthesizer:
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
         self.active = 0
+        # selector -> (the method being replaced, the person's hint): ``uvm methods
+        # regenerate`` tells the model what it wrote before, and a fresh sample is drawn
+        self.rewriting: dict[str, tuple[str, str]] = {}
+        self._waited = 0.0   # seconds the person spent on the approval question
+        self._in_model = 0.0  # seconds spent loading the model and generating
+        self._edited = False
 
     def backend(self):
         if self._backend is not None:
@@ -125,14 +140,25 @@ class Synthesizer:
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
-        started = time.monotonic()
+        started = clock()
+        self._waited = self._in_model = 0.0
+        self._edited = False
+        rewrite = self.rewriting.get(selector)
+        if rewrite is not None:
+            old, hint = rewrite
+            failures.append((old, "the person asked for it to be written again"
+                             + (f" ({hint})" if hint else "") + "; the method it replaces was:\n"
+                             + old.rstrip()))
         backend = None
         prompt_digest = None
         attempt = 0
         code = ""
         if cached is not None:
-            ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                       {"reused": "after a write conflict"})
+            try:
+                ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
+                                           {"reused": "after a write conflict"})
+            except TryAgain:
+                ok, value = False, None
             if ok:
                 return value
         examples = brief.examples()
@@ -146,9 +172,10 @@ class Synthesizer:
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = self._ask(backend, msgs, attempt)
+                answer = self._ask(backend, msgs, attempt, attempts, sample=bool(failures),
+                                   fresh=rewrite is not None)
             except LLMError as e:
-                raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
@@ -161,8 +188,14 @@ class Synthesizer:
                                  "the answer was not a Python function (prose, not code)"))
                 code = answer.strip()
                 continue
-            ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                       provenance, started=started, examples=examples)
+            try:
+                ok, value, why = self._try(receiver, selector, args, holder, signature, code,
+                                           provenance, started=started, examples=examples)
+            except TryAgain as again:
+                failures.append((code, "the person asked for another answer"
+                                 + (f": {again.hint}" if again.hint else "")))
+                attempts += 1  # the person's choice does not use up the model's attempts
+                continue
             if ok:
                 library.remember(self.image, holder, brief.example())
                 return value
@@ -174,25 +207,38 @@ class Synthesizer:
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
-    def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
-        """One answer from the model (greedy first; retries sample). Streamed, so that a
-        terminal shows progress and the generation stops at the time limit or on Ctrl-C
-        (closing the stream tells the backend to stop)."""
+    def _ask(self, backend, msgs: list[dict], attempt: int, attempts: int,
+             sample: bool = False, fresh: bool = False) -> str:
+        """One answer from the model: greedy unless ``sample`` (a retry: greedy decoding
+        would repeat the failed answer), seeded by the attempt unless ``fresh`` (a
+        regeneration: each one draws anew). Streamed, so that a terminal shows progress and
+        the generation stops at the time limit or on Ctrl-C (closing the stream tells the
+        backend to stop)."""
+        began = clock()
+        try:
+            return self._stream_answer(backend, msgs, attempt, attempts, sample, fresh)
+        finally:
+            self._in_model += clock() - began
+
+    def _stream_answer(self, backend, msgs, attempt, attempts, sample, fresh) -> str:
         from contextlib import closing
 
-        from uvm.llm.progress import StatusLine, on_terminal
+        from uvm.llm.progress import StatusLine, on_terminal, reporting
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
-        what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
+        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
         try:
             if status:
                 status.show(what + ")")
             if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                backend.load()
+                loading = (lambda text: status.show(f"{what}, loading the model: {text})")) \
+                    if status else (lambda text: None)
+                with reporting(loading):
+                    backend.load()
             started, text = time.monotonic(), ""
             with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
-                                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-                                        stop=STOP, seed=attempt)) as pieces:
+                                        temperature=RETRY_TEMPERATURE if sample else 0.0,
+                                        stop=STOP, seed=None if fresh else attempt)) as pieces:
                 for piece in pieces:
                     text += piece
                     if "\n" in piece and method_ended(text):
@@ -218,10 +264,8 @@ class Synthesizer:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
             return False, None, f"it does not compile: {e}"
-        if self.approver is not None and not self.approver(
-                selector, code, where_it_goes(receiver, holder, self.image.lobby)):
-            raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
-                           "installed (declined)", selector=selector, receiver=receiver)
+        if self.approver is not None:
+            code, fn = self._approved(receiver, selector, holder, signature, code, fn)
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()
@@ -255,9 +299,61 @@ class Synthesizer:
             self._rollback(sp)
             return False, None, wrong
         if started is not None:
-            method.provenance["seconds"] = round(time.monotonic() - started, 3)
+            self._note_times(holder, selector, started)
         self._record(holder, selector, code, provenance)
         return True, value, ""
+
+    def _approved(self, receiver, selector, holder, signature, code, fn):
+        """Approval mode: (code, function) to install, as the person decided -- the
+        model's, or their edit of it once the guardian passed it. Raises when they decline
+        it, ``TryAgain`` when they want another answer from the model."""
+        from uvm.llm.synthesis.approval import decision_of
+        where = where_it_goes(receiver, holder, self.image.lobby)
+        self._edited = False  # (an edit of an earlier attempt's method that then failed)
+        shown, note, refused = code, "", ""  # shown: the model's code, or a refused edit
+        while True:
+            began = clock()
+            try:
+                answer = (self.approver(selector, shown, where, note=note) if note
+                          else self.approver(selector, shown, where))
+            finally:
+                self._waited += clock() - began
+            decision = decision_of(answer)
+            if decision.action == "install" and shown is code:
+                return code, fn
+            if decision.action == "again":
+                raise TryAgain(decision.hint)
+            if decision.action == "install":  # the refused edit cannot be installed
+                note = refused + " (edit it again, or answer n)"
+                continue
+            if decision.action != "edit":
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model's method was "
+                               "not installed (declined)", selector=selector, receiver=receiver)
+            shown = with_covenant_line(decision.code)
+            try:
+                edited_fn = compile_audited(shown, signature, filename=f"<model:{selector}>")
+            except CovenantViolationError as e:
+                note = refused = f"The guardian rejected your edit: {e}"
+                continue
+            except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+                note = refused = f"Your edit does not compile: {e}"
+                continue
+            self._edited = True
+            return shown, edited_fn
+
+    def _note_times(self, holder, selector: str, started: float) -> None:
+        """Record how long writing the method took -- the model's time and the person's
+        time on the approval question apart -- in the installed method's provenance. The
+        method is looked up again: checking the examples rolled a savepoint back, which
+        put a fresh copy of it in the holder."""
+        method = holder._slots[selector]
+        total = clock() - started
+        method.provenance = dict(method.provenance or {}, **{
+            "seconds": round(total - self._waited, 3),
+            "model_seconds": round(self._in_model, 3),
+            "waiting_seconds": round(self._waited, 3)},
+            **({"edited": True} if self._edited else {}))
+        holder._p_changed = True  # the method is part of its holder's state
 
     def _check_examples(self, examples) -> str | None:
         """Run each example (after the first send, in a savepoint rolled back after): None
