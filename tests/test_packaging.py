@@ -29,7 +29,7 @@ def make_dry_run(*variables: str) -> str:
 
 def test_the_cuda_extra_has_what_the_nf4_path_imports():
     from uvm.llm import model
-    nf4 = inspect.getsource(model.load_hf)
+    nf4 = inspect.getsource(model)   # the hf: loader and its NF4 branch
     cuda = " ".join(pyproject()["project"]["optional-dependencies"]["cuda"])
     assert "import bitsandbytes" in nf4 and "bitsandbytes" in cuda
     assert "device_map" in nf4 and "accelerate" in cuda      # transformers needs it for that
