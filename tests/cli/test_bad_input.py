@@ -143,3 +143,13 @@ def test_a_zodb_file_without_a_world_is_refused(tmp_path):
     before = open(path, "rb").read()
     one_line_error(uvm_run("--image", path, "-c", "1"), "holds no UVM world")
     assert open(path, "rb").read() == before
+
+
+def test_the_repls_filein_reads_files_as_a_run_does(tmp_path):
+    from uvm.repl.session import Session
+    script = tmp_path / "old.uvm"
+    script.write_bytes(LATIN1)
+    with uvm.open(memory=True) as im:
+        shown = Session(im).run(f":filein {script}")
+        assert shown.kind == "syntax" and "not UTF-8 text (byte 0xe9)" in shown.error
+        assert "Traceback" not in shown.error and "nothing was filed in" in shown.error
