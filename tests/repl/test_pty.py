@@ -57,10 +57,15 @@ class Terminal:
     def send(self, keys: str) -> None:
         self.child.send(keys)
 
-    def finish(self) -> int:
-        end = time.monotonic() + WAIT
+    def finish(self, deadline: float = WAIT) -> int:
+        """Wait (at most ``deadline`` seconds) for the program to exit; its exit status."""
+        end = time.monotonic() + deadline
         while not self.ended and time.monotonic() < end:
             self.pump()
+        if not self.ended:
+            self.child.terminate(force=True)
+            raise AssertionError(f"uvm did not exit within {deadline:g} s; the screen:\n"
+                                 f"{self.text()}")
         self.child.wait()
         return self.child.exitstatus
 

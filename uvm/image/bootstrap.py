@@ -2,8 +2,6 @@
 the ``.uvm`` sources in ``uvm/stdlib`` (in name order)."""
 from __future__ import annotations
 
-from importlib import resources
-
 from uvm.runtime import intents, send
 from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
@@ -21,6 +19,7 @@ MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to note
 
 def stdlib_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(file name, text) of each core-world source (or of those named), in filing-in order."""
+    from importlib import resources  # only when the world is built: start-up stays cheap
     files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm")
                    and (names is None or f.name in names))
     return [(f"stdlib/{f.name}", f.read_text(encoding="utf-8")) for f in files]

@@ -125,7 +125,8 @@ def model_command(argv: list[str]) -> int:
     from uvm.image.image import ImageError
     from uvm.llm.settings import backend_for, configure_run
     try:
-        configure_run(opts.llm)
+        if opts.llm:  # else the run's model: a global --llm, $UVM_LLM or the config file
+            configure_run(opts.llm)
         with _open(opts) as image:
             if opts.what == "status":
                 print("\n".join(status_lines(image)))
@@ -263,7 +264,7 @@ def methods_command(argv: list[str]) -> int:
     from uvm.runtime.errors import UvmError, format_error
     from uvm.syntax import UvmSyntaxError
     try:
-        if action == "regenerate":
+        if action == "regenerate" and opts.llm:
             configure_run(opts.llm)
     except LLMError as e:
         print(f"uvm: {e}", file=sys.stderr)

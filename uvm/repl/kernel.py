@@ -265,6 +265,9 @@ def main(argv: list[str]) -> int:
                       help="the language model that writes missing methods (default: none, "
                            "unless $UVM_LLM or the config file names one)")
     opts = p.parse_args(argv)
+    if not (opts.image or opts.memory):  # uvm --image X kernel install
+        from uvm.image.storage import run_image
+        opts.image, opts.memory = run_image()
     if opts.llm:
         from uvm.llm.errors import LLMError
         from uvm.llm.settings import parse_spec
