@@ -16,8 +16,9 @@ MAX_RANGE = 1_000_000       # the length of a range (sum, sorted, `in` on it loo
 MAX_INT_BITS = 1_000_000    # an integer made by *, ** or <<
 
 
-class BoundError(ValueError):
-    """An operation whose result or loop would exceed a bound: refused before it runs."""
+class BoundError(MemoryError):
+    """An operation whose result or loop would exceed a bound: refused before it runs
+    (a MemoryError: the bounds are the memory bound's first line)."""
 
 
 def _refuse(what: str, bound: int, unit: str):
