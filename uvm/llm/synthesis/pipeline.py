@@ -282,7 +282,7 @@ class Synthesizer:
         if others:
             where += "; when run it also changed " + ", ".join(
                 name_of(o, self.image.lobby) for o in others) + \
-                " (installing it lets it change those from now on)"
+                " (keeping it lets it change those on every call)"
         if not self.approver(selector, code, where):
             self._rollback(sp)
             raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
@@ -293,6 +293,7 @@ class Synthesizer:
             method.provenance["may_change"] = grants
             method._fn = compile_audited(code, None, f"<model:{selector}>",
                                          grants=frozenset(bytes.fromhex(k) for k in grants))
+            send_mod.invalidate(selector)  # caches hold the function compiled without them
 
     def _check_examples(self, examples) -> str | None:
         """Run each example (after the first send, in a savepoint rolled back after): None

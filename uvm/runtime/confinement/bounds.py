@@ -69,7 +69,7 @@ def mod(a, b):
     if type(a) is str:
         for width, precision in _WIDTHS.findall(a):
             if "*" in (width, precision):
-                _refuse("a '*' width in % formatting", 0, "(not allowed)")
+                raise BoundError("a '*' width in % formatting is not allowed in model-written code")
             if max(int(width or 0), int(precision or 0)) > MAX_ITEMS:
                 _refuse("a % format width", MAX_ITEMS, "characters")
     return a % b

@@ -64,6 +64,7 @@ class ConfinementError(UvmError):
 class ConfinementBreach(BaseException):
     """A write the policy refuses has already happened (inside a UVM method the model
     code sent to): the evaluation must roll back, so nothing in it may catch this."""
+    reported_as_is = True  # uvm.runtime.errors.as_uvm_error shows the message alone
 
 
 def refuse(why: str):

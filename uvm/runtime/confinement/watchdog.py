@@ -34,10 +34,12 @@ _MAIN = threading.main_thread().ident
 
 class SandboxTimeout(BaseException):
     """The model's method ran past its time limit (model code cannot catch it)."""
+    reported_as_is = True  # uvm.runtime.errors.as_uvm_error: the message says it all
 
 
 class SandboxMemoryError(BaseException):
     """The model's method grew the process past its memory bound (nor this one)."""
+    reported_as_is = True
 
 
 class _State:
