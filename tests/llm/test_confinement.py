@@ -283,8 +283,7 @@ RECURSION = {
 NEEDS_STACK_FIX = pytest.mark.skip(reason="needs the stack fix of branch self")
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=NEEDS_STACK_FIX) if n == "recursion through sorted"
-                                  else n for n in sorted(RECURSION)])
+@pytest.mark.parametrize("name", sorted(RECURSION))
 def test_recursion_through_c_ends_cleanly(image, name):
     fs = str(image / "img.fs")
     before_files, before_image = files_in(image), fingerprint(fs)

@@ -78,6 +78,8 @@ class Image:
         try:
             self.tm.begin()
             upgrade_world(self.lobby, made_by)
+            if reaudit.needs_reaudit(root):
+                self.disabled_methods = reaudit.audit_methods(self.lobby, root)
             root["uvm.core_version"] = CORE_VERSION
             root["uvm.version"] = uvm.__version__
             hist.record(self.tm.get(), f"upgrade the core world from version {made_by} "

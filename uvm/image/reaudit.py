@@ -6,7 +6,8 @@ refuses. When an image is opened whose methods were last audited under an older 
 checked against ``uvm.runtime.confinement``'s compiler; one that fails is disabled: kept
 in its slot with ``disabled`` (the reason) in its provenance, listed by ``uvm methods
 --disabled``, and never run (sending it is an error that says so). One recorded
-transaction; later opens skip it. A method that fails is refused at run time anyway:
+transaction (or part of the core world's upgrade, when the image needs one too); later
+opens skip it. A method that fails is refused at run time anyway:
 this makes the refusal visible and lasting.
 """
 from __future__ import annotations
@@ -25,30 +26,37 @@ def needs_reaudit(root) -> bool:
 
 
 def reaudit(image, root) -> list[tuple[str, str, str]]:
-    """Audit every model-written method, disable those that fail, note the policy;
-    returns (path, selector, why) for each method disabled. Commits."""
-    disabled = []
+    """Audit every model-written method in its own recorded transaction (see
+    ``audit_methods``); returns (path, selector, why) for each method disabled."""
     tm = image.tm
     tm.begin()
     try:
-        for obj, path in walk_paths(image.lobby, limit=None):
-            for selector, value in list(obj._slots.items()):
-                if not (isinstance(value, Method) and confinement.is_model_written(value)) \
-                        or (value.provenance or {}).get("disabled"):
-                    continue
-                try:
-                    confinement.check_source(value.source)
-                except confinement.PolicyError as e:
-                    why = f"it breaks the confinement policy {confinement.POLICY}: {e}"
-                    value.provenance = {**value.provenance, "disabled": why}
-                    value._fn = None
-                    obj._p_changed = True
-                    disabled.append((path, selector, why))
-        root[POLICY_KEY] = confinement.POLICY
+        disabled = audit_methods(image.lobby, root)
         hist.record(tm.get(), f"audit model-written methods under confinement policy "
                               f"{confinement.POLICY}: {len(disabled)} disabled", ORIGIN)
         tm.commit()
     except BaseException:
         tm.abort()
         raise
+    return disabled
+
+
+def audit_methods(lobby, root) -> list[tuple[str, str, str]]:
+    """In the current transaction: disable every model-written method that fails the
+    policy, and note the policy in ``root``."""
+    disabled = []
+    for obj, path in walk_paths(lobby, limit=None):
+        for selector, value in list(obj._slots.items()):
+            if not (isinstance(value, Method) and confinement.is_model_written(value)) \
+                    or (value.provenance or {}).get("disabled"):
+                continue
+            try:
+                confinement.check_source(value.source)
+            except confinement.PolicyError as e:
+                why = f"it breaks the confinement policy {confinement.POLICY}: {e}"
+                value.provenance = {**value.provenance, "disabled": why}
+                value._fn = None
+                obj._p_changed = True
+                disabled.append((path, selector, why))
+    root[POLICY_KEY] = confinement.POLICY
     return disabled

@@ -48,11 +48,12 @@ class Confined:
     """The innermost model-written method running (``call``: receiver, granted object
     ids, arguments; see uvm.runtime.confinement). While one runs, every object made is
     noted in ``made`` (id -> object): its write policy lets it change what it made."""
-    __slots__ = ("call", "made")
+    __slots__ = ("call", "made", "depth")
 
     def __init__(self):
         self.call = None
         self.made = {}
+        self.depth = 0    # model-written calls nested inside one another
 
 
 confined = Confined()

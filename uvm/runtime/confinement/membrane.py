@@ -161,11 +161,14 @@ class RegisterGuard:
                 f"method may change only its receiver, its arguments and what it made")
 
 
+_tree_call = None  # the call whose write to a tree guarded_send allowed
+
+
 def _registered_ok(obj) -> bool:
     if isinstance(obj, (UvmObject, UvmList, UvmDict)):
         return may_change(obj)
-    # the buckets of a tree: a write to a tree is checked when it is sent (LIST_MUTATORS)
-    return type(obj).__module__.startswith("BTrees")
+    # the buckets of a tree, which the send that changed it was checked for
+    return type(obj).__module__.startswith("BTrees") and _tree_call is confined.call
 
 
 def guard_connection(jar) -> None:
@@ -225,10 +228,16 @@ def guarded_send(target, selector, args: tuple):
             check_write(data[0] or target)
         elif real_args and selector.endswith(":") and selector.count(":") == 1 \
                 and getattr(fn, "__name__", "") == "set_":  # a parent slot's assignment
-            check_write(target)
+            found = send_mod.lookup(target, selector)
+            check_write(found[0] if found else target)
         return wrap(fn(target, *real_args))
+    if type(target) in (list, dict):
+        refuse("send UVM messages to a Python list or dict")
     if selector in LIST_MUTATORS and isinstance(target, (UvmList, UvmDict, UvmTree)):
         check_write(target)
+        if type(target) is UvmTree:  # its buckets register as they change: let them
+            global _tree_call
+            _tree_call = confined.call
     return wrap(send_mod.send(target, selector, *real_args))
 
 

@@ -12,6 +12,10 @@ from uvm.runtime.confinement.policy import PolicyError, compile_confined
 from uvm.runtime.confinement.watchdog import CALL_SECONDS
 from uvm.runtime.errors import UvmError
 
+MAX_DEPTH = 800  # model-written calls nested in one another: each costs several C frames, and
+# recursion through sorted(key=...) crashed the interpreter at 1,000-1,500 levels on an 8 MB
+# stack (branch self's bigger evaluation stack may let this grow)
+
 
 def _parse(source: str, filename: str, line: int = 1) -> tuple[ast.Module, ast.FunctionDef]:
     try:
@@ -37,13 +41,14 @@ def compile_function(source: str, filename: str = "<model>", line: int = 1,
     tree, fn_tree = _parse(source, filename, line)
     code = compile_confined(tree, filename, BOUNDED_BUILTINS)
     ns = namespace(bounded=not trusted)
+    ns.update(_S_=watchdog.state, _arm_=watchdog.arm, _C_=objects.confined, _HOST_=HOST,
+              _type_=type, _wrap_=membrane.wrap, _unwrap_=membrane.unwrap,
+              _limit_=0 if trusted else watchdog.ticks_for(seconds), _seconds_=seconds,
+              _grants_=frozenset(grants), _MAX_DEPTH_=MAX_DEPTH)
     exec(code, ns)
     if send_mod.world is not None:
         membrane.guard_connection(getattr(send_mod.world.lobby, "_p_jar", None))
-    arity = len(fn_tree.args.args) - 1
-    uses_self = any(isinstance(n, ast.Name) and n.id == "self" for n in ast.walk(fn_tree))
-    return _entry(ns[fn_tree.name], arity, uses_self,
-                  0 if trusted else watchdog.ticks_for(seconds), seconds, frozenset(grants))
+    return ns[fn_tree.name]
 
 
 def compile_method(method):
@@ -65,43 +70,3 @@ def _disabled(selector: str, why: str):
         raise UvmError(f"the model-written method {selector} is disabled ({why}); "
                        f"`uvm methods --disabled` lists such methods")
     return disabled
-
-
-_ENTRY = """
-def entry(self{params}):
-    saved = S.limit
-    if limit and not saved:
-        if not S.armed:
-            arm()
-        S.start = S.ticks
-        S.limit = limit
-    outer = C.call
-    C.call = (self, grants{args})
-    try:
-        r = fn({receiver}{wrapped})
-    finally:
-        S.limit = saved
-        C.call = outer
-        if outer is None and C.made:
-            C.made.clear()
-    return r if type(r) in HOST else unwrap(r)
-"""
-
-
-def _entry(fn, arity: int, uses_self: bool, limit: int, seconds: float, grants: frozenset):
-    """The function installed for the method: it starts the clock (outermost limited
-    call only), notes the call for the write policy, wraps what goes in and unwraps
-    what comes out (a receiver the code never names is not wrapped). Generated per
-    arity: this is every call's overhead."""
-    names = [f"a{i}" for i in range(arity)]
-    source = _ENTRY.format(
-        receiver="self if type(self) in HOST else wrap(self)" if uses_self else "None",
-        params="".join(f", {n}" for n in names),
-        args="".join(f", {n}" for n in names),
-        wrapped="".join(f", {n} if type({n}) in HOST else wrap({n})" for n in names))
-    env = {"S": watchdog.state, "arm": watchdog.arm, "C": objects.confined, "HOST": HOST,
-           "wrap": membrane.wrap,
-           "unwrap": membrane.unwrap, "fn": fn, "limit": limit, "seconds": seconds,
-           "grants": grants}
-    exec(compile(source, "<confined entry>", "exec"), env)
-    return env["entry"]

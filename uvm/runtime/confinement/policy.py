@@ -17,6 +17,10 @@ attributes starting with ``_``, ``exec``/``eval`` and several inspection attribu
   exception that replaces the time limit's); binding a builtin's name; format specs in
   f-strings that are not short constants. Comprehensions and generator expressions
   stay: small models use them all the time, and they have no ``finally``.
+* added: the entry every call goes through (``ENTRY``), in the method's own frame so
+  that it costs no extra call: it starts the clock (the outermost limited call only),
+  notes the call for the write policy, wraps what comes in and unwraps what is
+  returned (a receiver the code never names is not wrapped);
 * rewritten: ``*``, ``**``, ``<<`` and ``%`` into the bounded operators of ``bounds``
   (except a product with a small integer constant, which only grows linearly: the
   watchdog's limits bound that);
@@ -44,6 +48,12 @@ _BINARY_GUARDS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", a
 
 class ConfinedPolicy(RestrictingNodeTransformer):
     builtin_names: frozenset = frozenset()   # set by compile_confined
+
+    def visit_Module(self, node):
+        node = super().visit_Module(node)
+        if node.body and isinstance(node.body[-1], ast.FunctionDef) and node.body[-1].args.args:
+            _add_entry(node.body[-1])
+        return node
 
     # --- rejected ---------------------------------------------------------------------------
     def _refuse(self, node, what: str):
@@ -157,6 +167,70 @@ def _grows_linearly(node: ast.BinOp) -> bool:
     def small(e):
         return isinstance(e, ast.Constant) and type(e.value) is int and abs(e.value) <= SMALL_FACTOR
     return isinstance(node.op, ast.Mult) and (small(node.left) or small(node.right))
+
+
+# The entry, around the method's body; its names are the method's globals (``guards``).
+# _MAX_DEPTH_ keeps model code that recurses through C (sorted's key, map) inside what the
+# C stack holds: such recursion ends in UVM's "stack overflow", not in a crash.
+ENTRY = """
+_saved_ = _S_.limit
+if _limit_ and not _saved_:
+    if not _S_.armed:
+        _arm_()
+    _S_.start = _S_.ticks
+    _S_.seconds = _seconds_
+    _S_.limit = _limit_
+_outer_ = _C_.call
+_C_.call = ({call})
+_C_.depth += 1
+try:
+    if _C_.depth > _MAX_DEPTH_:
+        raise RecursionError("model-written methods nested too deeply")
+finally:
+    _C_.depth -= 1
+    _S_.limit = _saved_
+    _C_.call = _outer_
+    if _outer_ is None and _C_.made:
+        _C_.made.clear()
+"""
+
+
+def _add_entry(fn: ast.FunctionDef) -> None:
+    params = [a.arg for a in fn.args.args]
+    receiver, args = params[0], params[1:]
+    uses_receiver = any(isinstance(n, ast.Name) and n.id == receiver
+                        for stmt in fn.body for n in ast.walk(stmt))
+    entry = ast.parse(ENTRY.format(call=", ".join([receiver, "_grants_", *args]) + ","))
+    wrapped = ([receiver] if uses_receiver else []) + args
+    guarded = ast.parse("\n".join(f"{n} = {n} if _type_({n}) in _HOST_ else _wrap_({n})"
+                                   for n in wrapped)).body
+    body = [_returns_unwrapped(stmt) for stmt in fn.body]
+    entry.body[-1].body += guarded + body
+    for stmt in entry.body:
+        _located(stmt, fn.body[0])
+    fn.body = entry.body
+
+
+class _Returns(ast.NodeTransformer):
+    """``return x`` -> ``return _r_ if _type_(_r_ := x) in _HOST_ else _unwrap_(_r_)``,
+    in the method's own body (not in functions defined inside it)."""
+
+    def visit_Return(self, node):
+        if node.value is None:
+            return node
+        value = ast.parse("_r_ if _type_(_r_ := VALUE) in _HOST_ else _unwrap_(_r_)",
+                          mode="eval").body
+        value.test.left.args[0].value = node.value
+        return _located(ast.Return(value=value), node)
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_Lambda = visit_FunctionDef
+
+
+def _returns_unwrapped(stmt: ast.stmt) -> ast.stmt:
+    return _Returns().visit(stmt)
 
 
 def _located(new: ast.AST, old: ast.AST) -> ast.AST:

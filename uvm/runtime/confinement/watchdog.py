@@ -12,7 +12,8 @@ can name neither, so it cannot catch them (see ``policy``); the handler raises a
 every later tick while the limited call is still running, so one swallowed exception
 does not end the limit. After ``IDLE_TICKS`` ticks with no limited call the timer stops.
 
-Signals reach only the main thread: a limited call anywhere else is refused. A C-level
+Signals reach only the main thread: starting the watchdog anywhere else is refused (it
+is checked when the ticks start, not on every call, which must stay cheap). A C-level
 loop never returns to the signal handler, which is why the builtins and operators model
 code gets are bounded before the loop starts (``bounds``).
 """
