@@ -451,3 +451,34 @@ def test_opening_an_image_disables_methods_an_older_policy_let_through(tmp_path)
     assert listed.returncode == 0 and "triple:" in listed.stdout and "finally" in listed.stdout
     with uvm.open(fs) as im:
         assert im.disabled_methods == []  # audited once
+
+
+def test_a_write_through_a_send_cannot_be_caught_by_on_error(tmp_path, synth):
+    sneaky = T("self.traits.integer.intend_As_('foo', 'hacked')\nreturn n * 3")
+    with uvm.open(memory=True) as im:
+        im.eval(WORLD)
+        synth(im, script(tmp_path, T("return n * 3")))
+        im.eval("box triple: 1")                                   # kept, harmless
+        holder = im.lobby._slots["proto"]
+        method = holder._slots["triple:"]
+
+        def swap():  # the same method, now writing a trait through a UVM send
+            method.source, method._fn = sneaky, None
+            holder._p_changed = True
+            send_mod.invalidate("triple:")
+        im.run(swap, "swap", "test")
+        integer = im.lobby._slots["traits"]._slots["integer"]
+        before = list(integer._slots)
+        with pytest.raises(UvmError, match="changed traits integer through a UVM send"):
+            im.eval("[box triple: 3] onError: [| :e | 'caught']")
+        assert "intents" not in integer._slots and list(integer._slots) == before
+
+
+def test_a_persona_style_keyword_send_works_through_the_membrane(tmp_path, synth):
+    """Issue 12's facets send infer:System: to their persona: an ordinary send."""
+    facet = T("return self.infer_System_('q' + str(n), 'be brief')", "answer_")
+    with uvm.open(memory=True) as im:
+        im.eval("lobby _AddSlots: (| persona = (| parent* = traits clonable. "
+                "infer: q System: s = (s , ': ' , q) |) |)")
+        synth(im, script(tmp_path, facet))
+        assert im.eval("persona answer: 7") == "be brief: q7"
