@@ -116,6 +116,7 @@ def arm(seconds: float | None = None) -> None:
                                "time limit is a signal)")
     if not s.installed:
         signal.signal(signal.SIGVTALRM, _on_tick)
+        signal.siginterrupt(signal.SIGVTALRM, False)  # a tick restarts system calls in C code
         s.installed = True
     s.base = _data_in_use()
     s.idle = 0
