@@ -7,7 +7,8 @@ with the provenance of a model-written method (compiled by ``uvm.runtime.confine
 RestrictedPython's guards, the membrane, the per-call limits) and once as a plain Python
 method. Printed: the best-of-N time per send of each, the loop alone, and the ratios
 confined / unguarded (target: at most 2), both per send and with the loop's own time
-taken off. Interleaved, so that a busy machine slows both alike; still noisy on a
+taken off. Interleaved, so that a busy machine slows both alike; short runs, many of
+them (a run that a busy machine preempts is discarded by the best-of); still noisy on a
 shared machine: compare ratios, not seconds.
 
 Run: .venv/bin/python benchmarks/membrane.py [--repeat N] [--sends N]
@@ -56,8 +57,8 @@ def timed(image, expr: str) -> float:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--repeat", type=int, default=7)
-    p.add_argument("--sends", type=int, default=100_000)
+    p.add_argument("--repeat", type=int, default=30)
+    p.add_argument("--sends", type=int, default=5_000)
     opts = p.parse_args(argv)
     image = build()
     n = opts.sends

@@ -17,6 +17,9 @@ MAX_DEPTH = 800  # model-written calls nested in one another: each costs several
 # stack (branch self's bigger evaluation stack may let this grow)
 
 
+_PURE = object()  # a call that got host values only (see policy.ENTRY)
+
+
 def _parse(source: str, filename: str, line: int = 1) -> tuple[ast.Module, ast.FunctionDef]:
     try:
         tree = ast.parse(source, filename=filename)
@@ -44,7 +47,7 @@ def compile_function(source: str, filename: str = "<model>", line: int = 1,
     ns.update(_S_=watchdog.state, _arm_=watchdog.arm, _C_=objects.confined, _HOST_=HOST,
               _type_=type, _wrap_=membrane.wrap, _unwrap_=membrane.unwrap,
               _limit_=0 if trusted else watchdog.ticks_for(seconds), _seconds_=seconds,
-              _grants_=frozenset(grants), _MAX_DEPTH_=MAX_DEPTH)
+              _grants_=frozenset(grants), _MAX_DEPTH_=MAX_DEPTH, _PURE_=_PURE)
     exec(code, ns)
     if send_mod.world is not None:
         membrane.guard_connection(getattr(send_mod.world.lobby, "_p_jar", None))

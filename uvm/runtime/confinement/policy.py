@@ -180,32 +180,41 @@ if _limit_ and not _saved_:
     _S_.start = _S_.ticks
     _S_.seconds = _seconds_
     _S_.limit = _limit_
-_outer_ = _C_.call
-_C_.call = ({call})
-_C_.depth += 1
+if {host_only}:
+    _outer_ = _PURE_
+else:
+    _outer_ = _C_.call
+    _C_.call = ({call})
+    _C_.depth += 1
 try:
-    if _C_.depth > _MAX_DEPTH_:
-        raise RecursionError("model-written methods nested too deeply")
+    if _outer_ is not _PURE_:
+        if _C_.depth > _MAX_DEPTH_:
+            raise RecursionError("model-written methods nested too deeply")
+        {wrap}
 finally:
-    _C_.depth -= 1
     _S_.limit = _saved_
-    _C_.call = _outer_
-    if _outer_ is None and _C_.made:
-        _C_.made.clear()
+    if _outer_ is not _PURE_:
+        _C_.depth -= 1
+        _C_.call = _outer_
+        if _outer_ is None and _C_.made:
+            _C_.made.clear()
 """
 
 
 def _add_entry(fn: ast.FunctionDef) -> None:
+    """Put ENTRY around the body. A call that gets only host values (numbers, strings...)
+    and does not name a receiver that is not one can reach no UVM object at all -- no
+    send, no write -- so it skips the write policy's bookkeeping (``_PURE_``)."""
     params = [a.arg for a in fn.args.args]
     receiver, args = params[0], params[1:]
     uses_receiver = any(isinstance(n, ast.Name) and n.id == receiver
                         for stmt in fn.body for n in ast.walk(stmt))
-    entry = ast.parse(ENTRY.format(call=", ".join([receiver, "_grants_", *args]) + ","))
     wrapped = ([receiver] if uses_receiver else []) + args
-    guarded = ast.parse("\n".join(f"{n} = {n} if _type_({n}) in _HOST_ else _wrap_({n})"
-                                   for n in wrapped)).body
-    body = [_returns_unwrapped(stmt) for stmt in fn.body]
-    entry.body[-1].body += guarded + body
+    host_only = " and ".join(f"_type_({n}) in _HOST_" for n in wrapped) or "True"
+    wrap = "; ".join(f"{n} = {n} if _type_({n}) in _HOST_ else _wrap_({n})" for n in wrapped) or "pass"
+    entry = ast.parse(ENTRY.format(call=", ".join([receiver, "_grants_", *args]) + ",",
+                                   host_only=host_only, wrap=wrap))
+    entry.body[-1].body += [_returns_unwrapped(stmt) for stmt in fn.body]
     for stmt in entry.body:
         _located(stmt, fn.body[0])
     fn.body = entry.body
