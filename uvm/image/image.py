@@ -30,6 +30,7 @@ from ZODB.POSException import ConflictError, UndoError
 import uvm
 from uvm.image import faults, prebuilt
 from uvm.image import history as hist
+from uvm.image import reaudit
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import (ImageError, blob_dir_for, default_spec, describe,
                                file_storage_class, is_file_spec, open_storage, run_uses_memory)
@@ -62,6 +63,7 @@ class Image:
         self.path = spec              # the name tools show (None: in memory)
         self.shared = shared          # other processes may commit: conflicts are possible
         self.read_only = read_only
+        self.disabled_methods: list = []  # model-written methods the re-audit disabled
         self.tm = transaction.TransactionManager()
         self.connection = db.open(transaction_manager=self.tm)
         root = self.connection.root()
@@ -74,6 +76,7 @@ class Image:
             root["lobby"] = build_world()
             root["uvm.version"] = uvm.__version__
             root["uvm.core_version"] = CORE_VERSION
+            root[reaudit.POLICY_KEY] = reaudit.confinement.POLICY  # no model-written methods yet
             hist.record(self.tm.get(), "bootstrap the core world", "bootstrap")
             self.tm.commit()
         made_by = root.get("uvm.core_version", 1)
@@ -86,12 +89,16 @@ class Image:
         self._activate()
         if made_by < CORE_VERSION and not read_only:
             self._upgrade(root, made_by)
+        if not read_only and reaudit.needs_reaudit(root):
+            self.disabled_methods = reaudit.reaudit(self, root)
 
     def _upgrade(self, root, made_by: int) -> None:
         """An image made by an older release: file in what the core world gained since."""
         try:
             self.tm.begin()
             upgrade_world(self.lobby, made_by)
+            if reaudit.needs_reaudit(root):
+                self.disabled_methods = reaudit.audit_methods(self.lobby, root)
             root["uvm.core_version"] = CORE_VERSION
             root["uvm.version"] = uvm.__version__
             hist.record(self.tm.get(), f"upgrade the core world from version {made_by} "
