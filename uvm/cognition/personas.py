@@ -5,8 +5,9 @@ A persona (``robin``, ``10-personas.uvm``) is any object that inherits from ``tr
 persona``. Its inference is one generation of the base model with the persona's LoRA
 adapter hot (switched through the memory manager, ``uvm.llm.memory``), run like every
 generation inside an evaluation (``uvm.llm.generation``: the time limit, the status line,
-Ctrl-C), and outside the sandbox's limits when a model-written facet asked for it (the
-seconds and memory are the model's, not the method's). Each call is recorded in the
+Ctrl-C), and outside the confinement of a model-written facet that asked for it
+(``uvm.runtime.confinement.trusted``: the seconds, the memory and the records it writes
+are the model's, not the method's). Each call is recorded in the
 evaluation's transaction under ``uvm.inferences``: persona, pillar (when the system
 prompt is one of its pillars' intents), adapter, tier moves, tokens, seconds; and counted
 per persona in ``root['uvm.persona_use']``.
@@ -166,12 +167,12 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     persona's adapter, ``system`` as the system prompt if given. Raises ``LLMError``."""
     from uvm.llm.generation import generate
     from uvm.llm.settings import evaluation_backend
-    from uvm.llm.synthesis.sandbox import suspended
+    from uvm.runtime.confinement.trusted import trusted
     codex = codex_of(persona)
     system = system if isinstance(system, str) and system.strip() else None
     msgs = ([{"role": "system", "content": system}] if system else []) + \
         [{"role": "user", "content": text}]
-    with suspended():  # a facet's call: the model's seconds and memory, not the method's
+    with trusted():  # a facet's call: the model's seconds, memory and records, not the method's
         if backend is None:
             backend = evaluation_backend(image)
         inner = getattr(backend, "inner", backend)  # a recording wraps the real backend
@@ -185,18 +186,18 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
                           status=lambda s: f"{codex.name} answering"
                                            + ("" if s is None else f" ({s:.1f} s)"))
         seconds = time.monotonic() - started
-    record = {
-        "persona": codex.name,
-        "pillar": next((p.name for p in codex.pillars if system and p.intent == system), None),
-        "system": hashlib.sha256(system.encode()).hexdigest()[:12] if system else None,
-        "adapter": codex.adapter,
-        "tiers": [[name, tier, round(ms, 3)] for name, tier, ms in
-                  (memory.moves[moves_before:] if memory is not None else [])],
-        "tokens": count_tokens(inner, answer),
-        "seconds": round(seconds, 3),
-        "backend": getattr(backend, "spec", "?"),
-    }
-    _record(image, record)
+        record = {
+            "persona": codex.name,
+            "pillar": next((p.name for p in codex.pillars if system and p.intent == system), None),
+            "system": hashlib.sha256(system.encode()).hexdigest()[:12] if system else None,
+            "adapter": codex.adapter,
+            "tiers": [[name, tier, round(ms, 3)] for name, tier, ms in
+                      (memory.moves[moves_before:] if memory is not None else [])],
+            "tokens": count_tokens(inner, answer),
+            "seconds": round(seconds, 3),
+            "backend": getattr(backend, "spec", "?"),
+        }
+        _record(image, record)
     return Inference(answer.strip(), record)
 
 
