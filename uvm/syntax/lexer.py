@@ -82,7 +82,6 @@ class Scanner:
         # "args" (after `[ :x`), "code". Only error messages use it.
         self.contexts: list[str] = []
         self.context: str | None = None     # the context the last token was read in
-        self.has_python = False
 
     # --- positions -----------------------------------------------------------------------
     def line_col(self, pos: int) -> tuple[int, int]:
@@ -352,7 +351,6 @@ class Scanner:
         lines = text.split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
-        self.has_python = True
         return self._token("PYTHON", self.source[pos:end + 3], pos, end + 3, "\n".join(lines))
 
 
