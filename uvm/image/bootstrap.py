@@ -12,8 +12,10 @@ from uvm.syntax import parse
 # Bump when the core world changes in a way old images need upgrading for, and say in
 # UPGRADES which core-world files bring an image of the previous version up to it (those
 # files must be safe to file into an image that may already have parts of them).
-CORE_VERSION = 4
-UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"]}
+CORE_VERSION = 5
+UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
+            # Self fidelity (issue 17): Self's %, gcd:
+            5: ["20-numbers.uvm"]}
 
 
 def stdlib_sources(names: list[str] | None = None) -> list[tuple[str, str]]:

@@ -278,6 +278,8 @@ class Compiler:
     def expr(self, fn: Fn, scope: Scope, node) -> str:
         self.span = node.span
         if isinstance(node, A.Integer):
+            if node.value.bit_length() > 64:  # a long literal is one constant, not source text
+                return self.const(node.value)
             return repr(node.value)
         if isinstance(node, A.Float):
             return repr(node.value) if node.value == node.value and abs(node.value) != float("inf") else self.const(node.value)

@@ -130,11 +130,19 @@ def _with(a, b):
 
 # --- numbers ----------------------------------------------------------------------------------------
 
-def _numeric(selector, op):
+def _too_large(selector: str, a, b=None):
+    shown = _short(a) if b is None else f"{_short(a)} {selector} {_short(b)}"
+    raise UvmError(f"{selector}: the result of {shown} is too large for a float")
+
+
+def _numeric(selector, op, name):
     def prim(a, b):
         if type(b) not in (int, float) or type(a) not in (int, float):
             _fail(selector, f"{_short(b)} is not a number")
-        return op(a, b)
+        try:
+            return op(a, b)
+        except OverflowError:
+            _too_large(name, a, b)
     PRIMITIVES[selector] = prim
 
 
@@ -142,7 +150,8 @@ def _divide(a, b):
     if b == 0:
         raise UvmError("division by zero")
     if type(a) is int and type(b) is int:
-        return a // b if a % b == 0 else a / b
+        q, r = divmod(a, b)
+        return q if r == 0 else a / b
     return a / b
 
 
@@ -152,31 +161,46 @@ def _floor_div(a, b):
     return a // b
 
 
-def _modulo(a, b):
+def _remainder(a, b):
+    """Self's ``%``: the remainder of division truncated toward zero, so it has the sign
+    of the receiver (``-7 % 2`` is ``-1``, ``7 % -2`` is ``1``)."""
     if b == 0:
         raise UvmError("division by zero")
-    return a % b
+    if type(a) is int and type(b) is int:
+        r = abs(a) % abs(b)
+        return -r if a < 0 else r
+    return math.fmod(a, b)
 
 
 def _power(a, b):
     try:
         return a ** b
-    except (OverflowError, ZeroDivisionError) as e:
-        raise UvmError(f"** failed: {e}") from None
+    except ZeroDivisionError:
+        raise UvmError("division by zero (0 ** a negative number)") from None
+    except OverflowError:
+        _too_large("**", a, b)
 
 
-for _sel, _op in {
-    "_Add:": lambda a, b: a + b, "_Sub:": lambda a, b: a - b, "_Mul:": lambda a, b: a * b,
-    "_Div:": _divide, "_FloorDiv:": _floor_div, "_Mod:": _modulo, "_Pow:": _power,
-    "_Lt:": lambda a, b: a < b, "_Gt:": lambda a, b: a > b,
-    "_Le:": lambda a, b: a <= b, "_Ge:": lambda a, b: a >= b,
-}.items():
-    _numeric(_sel, _op)
+for _sel, _op, _name in (
+    ("_Add:", lambda a, b: a + b, "+"), ("_Sub:", lambda a, b: a - b, "-"),
+    ("_Mul:", lambda a, b: a * b, "*"), ("_Div:", _divide, "/"),
+    ("_FloorDiv:", _floor_div, "//"), ("_Mod:", _remainder, "%"), ("_Pow:", _power, "**"),
+    ("_Lt:", lambda a, b: a < b, "<"), ("_Gt:", lambda a, b: a > b, ">"),
+    ("_Le:", lambda a, b: a <= b, "<="), ("_Ge:", lambda a, b: a >= b, ">="),
+):
+    _numeric(_sel, _op, _name)
 
 
 @primitive("_NumEq:")
 def _num_eq(a, b):
     return type(b) in (int, float) and a == b
+
+
+@primitive("_Gcd:")
+def _gcd(a, b):
+    if type(a) is not int or type(b) is not int:
+        _fail("gcd:", f"{_short(b)} is not an integer")
+    return math.gcd(a, b)
 
 
 @primitive("_Abs")
@@ -193,22 +217,33 @@ def _negated(a):
 def _sqrt(a):
     if a < 0:
         _fail("_Sqrt", "square root of a negative number")
-    return math.sqrt(a)
+    try:
+        return math.sqrt(a)
+    except OverflowError:  # an integer too large for a float may still have a float root
+        try:
+            return float(math.isqrt(a))
+        except OverflowError:
+            raise UvmError(f"sqrt: the square root of {_short(a)} is too large for a float") from None
 
 
 @primitive("_AsFloat")
 def _as_float(a):
     try:
         return float(a)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        raise UvmError(f"asFloat: {_short(a)} is too large for a float") from None
+    except (ValueError, TypeError):
         _fail("_AsFloat", f"{_short(a)} is not a number")
 
 
 @primitive("_AsInteger")
 def _as_integer(a):
     try:
-        return int(a) if type(a) is not str else int(a.strip())
-    except (ValueError, OverflowError):
+        if type(a) is str:
+            from uvm.syntax.integers import parse_integer
+            return parse_integer(a.strip())
+        return int(a)
+    except (ValueError, OverflowError, TypeError):
         _fail("_AsInteger", f"{_short(a)} is not an integer")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmObject
+from uvm.syntax.integers import integer_string
 
 
 def describe(obj: UvmObject) -> str:
@@ -37,7 +38,7 @@ def string_literal(s: str) -> str:
 
 
 def number_string(n) -> str:
-    return repr(n) if type(n) is float else str(n)
+    return repr(n) if type(n) is float else integer_string(n)
 
 
 def slot_summary(obj: UvmObject) -> list[tuple[str, str]]:

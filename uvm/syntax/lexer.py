@@ -25,6 +25,8 @@ from typing import Iterator
 
 from lark.lexer import Lexer, Token
 
+from .integers import parse_integer
+
 OPERATOR_CHARS = "!@#$%^&*-+=~/?<>,;\\|"
 
 # Tokens after which an expression is complete: a line break may end it there, and a `-`
@@ -276,7 +278,7 @@ class Scanner:
             if any(int(d, 36) >= base for d in m.group()):
                 raise ScanError(f"{m.group()!r} is not a number in radix {base} (leave a "
                                 f"space between a number and a name)", start)
-            value = _to_int(m.group(), base)
+            value = parse_integer(m.group(), base)
             pos = m.end()
             return self._token("INTEGER", src[start:pos], start, pos,
                                -value if negative else value)
@@ -299,7 +301,7 @@ class Scanner:
             raise ScanError("leave a space between a number and a name", pos)
         text = src[start:pos]
         if type_ == "INTEGER":
-            return self._token("INTEGER", text, start, pos, _to_int(text, 10))
+            return self._token("INTEGER", text, start, pos, parse_integer(text, 10))
         value = float(text)
         if value in (float("inf"), float("-inf")):
             raise ScanError(f"{text} is too large for a float", start)
@@ -352,18 +354,6 @@ class Scanner:
         while lines and not lines[0].strip():
             lines.pop(0)
         return self._token("PYTHON", self.source[pos:end + 3], pos, end + 3, "\n".join(lines))
-
-
-def _to_int(digits: str, base: int) -> int:
-    """``int(digits, base)`` without Python's limit on the length of the digit string
-    (UVM integers are unbounded); ``digits`` may carry a leading ``-``."""
-    if digits.startswith("-"):
-        return -_to_int(digits[1:], base)
-    value = 0
-    for i in range(0, len(digits), 4000):
-        chunk = digits[i:i + 4000]
-        value = value * base ** len(chunk) + int(chunk, base)
-    return value
 
 
 class UvmLexer(Lexer):
