@@ -523,6 +523,8 @@ class Compiler:
         rcv = self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = node.span
+        if _is_literal(rcv):  # `5 value`: a literal is never a block
+            return self.plain_send(fn, rcv, node.selector, args)
         t = self.tmp()
         joined = ", ".join(args)
         extra = "".join(", " + a for a in args)
@@ -543,7 +545,8 @@ class Compiler:
 
     def fallback(self, fn: Fn, scope: Scope, node: A.Send, result: str, rcv: str | None,
                  done_args: tuple = ()) -> None:
-        """The real send, for when a guard fails; compiled without inlining.
+        """The real send, for when a guard fails; compiled without inlining. ``done_args``
+        are arguments already evaluated (None where one is still to be).
 
         Its blocks must be real closures, yet a variable they capture would become a
         closure cell in ``fn`` and slow down the inlined path too. So the variables they
@@ -556,7 +559,8 @@ class Compiler:
         self.inline += 1
         try:
             r = rcv if rcv is not None else self.expr(fn, scope, node.receiver)
-            args = list(done_args) + [self.expr(fn, scope, a) for a in node.args[len(done_args):]]
+            done = list(done_args) + [None] * (len(node.args) - len(done_args))
+            args = [d if d is not None else self.expr(fn, scope, a) for d, a in zip(done, node.args)]
             self.span = span
             t = self.plain_send(fn, r, node.selector, args)
         finally:
@@ -573,12 +577,15 @@ class Compiler:
 
     def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         cond = self.expr(fn, scope, node.receiver)
+        # Arguments that are not literal blocks are evaluated before the send, in order,
+        # and the branch taken sends them value (Self: every object answers itself).
+        values = [None if isinstance(a, A.Block) else self.expr(fn, scope, a) for a in node.args]
         self.span = node.span
         if _is_literal(cond):  # `3 ifTrue: [...]`: test a name, not a literal
             literal, cond = cond, self.tmp()
             self.emit(fn, f"{cond} = {literal}")
         r = self.tmp()
-        then, otherwise = _branches(node)
+        then, otherwise = _branches(node, values)
         known = cond in fn.bools  # then no fallback for non-booleans is needed
         tests = ((f"if {cond}:", then), ("else:", otherwise)) if known else \
             ((f"if {cond} is True:", then), (f"elif {cond} is False:", otherwise))
@@ -587,13 +594,15 @@ class Compiler:
             fn.indent += 1
             if isinstance(body, A.Block):
                 self.inline_body(fn, scope, body, [], r)
+            elif isinstance(body, _Evaluated):
+                self.emit(fn, f"{r} = {self.plain_send(fn, body.code, 'value', [])}", node.span)
             else:
                 self.emit(fn, f"{r} = {body}", node.span)
             fn.indent -= 1
         if not known:
             self.emit(fn, "else:", node.span)
             fn.indent += 1
-            self.fallback(fn, scope, node, r, cond)
+            self.fallback(fn, scope, node, r, cond, tuple(values))
             fn.indent -= 1
         return r
 
@@ -617,6 +626,7 @@ class Compiler:
             fn.indent -= 1
             if node.args:
                 self.inline_body(fn, scope, node.args[0], [], None)
+        self.emit(fn, "pass")  # an empty body (`[] repeat`) is still a body
         fn.indent -= 1
         self.emit(fn, f"{r} = None", node.span)
         return r
@@ -709,10 +719,20 @@ def _arity(block: A.Block) -> int:
     return sum(1 for s in block.slots if s.kind is A.SlotKind.ARGUMENT)
 
 
-def _branches(node: A.Send) -> tuple:
-    """(what runs when true, when false) for the if-like selectors: a block, or the
-    Python text of the value."""
-    a = node.args
+class _Evaluated:
+    """A branch of an inlined conditional whose argument was not a literal block: its
+    value (the Python expression ``code``) is sent ``value`` when the branch is taken."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+
+def _branches(node: A.Send, values: list) -> tuple:
+    """(what runs when true, when false) for the if-like selectors: a block, an
+    ``_Evaluated`` argument, or the Python text of the value."""
+    a = [arg if v is None else _Evaluated(v) for arg, v in zip(node.args, values)]
     sel = node.selector
     if sel == "ifTrue:False:":
         return a[0], a[1]
@@ -734,14 +754,15 @@ def _inlinable_shape(node: A.Send) -> bool:
         if not isinstance(body, A.Block):
             return False
         blocks = [body]
-        ok = _arity(body) == (0 if sel == "timesRepeat:" else 1)
+        ok = _arity(body) <= (0 if sel == "timesRepeat:" else 1)  # fewer is Self's rule
         if sel == "to:By:Do:":
             ok = ok and isinstance(node.args[1], A.Integer) and node.args[1].value != 0
+    elif sel in ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:"):
+        # an argument that is not a literal block is sent value (every object answers it)
+        blocks = [a for a in node.args if isinstance(a, A.Block)]
+        ok = not any(_arity(b) for b in blocks)
     elif not all(isinstance(a, A.Block) for a in node.args):
         return False
-    elif sel in ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:"):
-        blocks = list(node.args)
-        ok = not any(_arity(b) for b in blocks)
     elif sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat"):
         blocks = list(node.args)
         ok = isinstance(node.receiver, A.Block) and not _arity(node.receiver) \
