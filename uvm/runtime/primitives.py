@@ -254,12 +254,45 @@ def _num_print_string(a):
 
 # --- booleans -------------------------------------------------------------------------------------
 
+def _selector_for(n: int) -> str:
+    return "value" if not n else "value:" + "With:" * (n - 1)
+
+
+def too_few_arguments(block: Block, given: int):
+    raise UvmError(f"wrong number of arguments: this block takes {block.arity}, it was "
+                   f"given {given}")
+
+
 def call_block(block, *args):
-    """Run a block (or anything that answers value...) with arguments."""
-    if type(block) is Block and block.arity == len(args):
-        return block.fn(*args)
-    selector = "value" if not args else "value:" + "With:" * (len(args) - 1)
-    return send(block, selector, *args)
+    """Run a block (or anything that answers value...) with arguments, Self's way: a
+    block ignores arguments beyond those it declares; fewer is an error."""
+    if type(block) is Block:
+        n = block.arity
+        if n == len(args):
+            return block.fn(*args)
+        if n < len(args):
+            return block.fn(*args[:n])
+        too_few_arguments(block, len(args))
+    return send(block, _selector_for(len(args)), *args)
+
+
+def caller(block, n: int):
+    """A function of ``n`` arguments that runs ``block`` with them (see ``call_block``):
+    the block's own function when it takes exactly ``n``, so loops call it directly."""
+    if type(block) is Block:
+        k = block.arity
+        fn = block.fn
+        if k == n:
+            return fn
+        if k == 0:
+            return lambda *args: fn()
+        if k == 1:
+            return lambda a, *rest: fn(a)
+        if k < n:
+            return lambda *args: fn(*args[:k])
+        too_few_arguments(block, n)
+    selector = _selector_for(n)
+    return lambda *args: send(block, selector, *args)
 
 
 def _bool(selector, value):
@@ -286,10 +319,12 @@ def _value(n):
     def prim(block, *args):
         if type(block) is not Block:
             _fail(selector, "the receiver must be a block")
-        if block.arity != len(args):
-            raise UvmError(f"wrong number of arguments: this block takes {block.arity}, "
-                           f"it was given {len(args)}")
-        return block.fn(*args)
+        k = block.arity
+        if k == n:
+            return block.fn(*args)
+        if k < n:
+            return block.fn(*args[:k])
+        too_few_arguments(block, n)
     PRIMITIVES[selector] = prim
 
 
@@ -304,13 +339,14 @@ def _num_args(block):
 
 def _while(selector: str, until: bool):
     def loop(cond, body):
+        test, run = caller(cond, 0), caller(body, 0)
         while True:
-            c = call_block(cond)
+            c = test()
             if c is until:
                 return None
             if c is not (not until):
                 _fail(selector, "the condition must answer a boolean")
-            call_block(body)
+            run()
     PRIMITIVES[f"_{selector[0].upper()}{selector[1:]}"] = loop
 
 
@@ -326,8 +362,6 @@ def _on_error(block, handler):
         raise  # a write conflict belongs to the image, which retries the evaluation
     except Exception as exc:  # noqa: BLE001 -- every UVM-level error, by design
         err = as_uvm_error(exc)
-        if type(handler) is Block and handler.arity == 0:
-            return handler.fn()
         return call_block(handler, err)
 
 
@@ -341,9 +375,10 @@ def _ensure(block, after):
 
 @primitive("_To:Do:")
 def _to_do(start, end, block):
+    run = caller(block, 1)
     i = start
     while i <= end:
-        call_block(block, i)
+        run(i)
         i += 1
     return start
 
@@ -352,17 +387,19 @@ def _to_do(start, end, block):
 def _to_by_do(start, end, step, block):
     if step == 0:
         _fail("to:By:Do:", "the step must not be zero")
+    run = caller(block, 1)
     i = start
     while (i <= end) if step > 0 else (i >= end):
-        call_block(block, i)
+        run(i)
         i += step
     return start
 
 
 @primitive("_TimesRepeat:")
 def _times_repeat(n, block):
+    run = caller(block, 0)
     for _ in range(n):
-        call_block(block)
+        run()
     return n
 
 
@@ -465,45 +502,72 @@ def _items(c):
 
 @primitive("_Do:")
 def _do(lst, block):
-    for x in list(_items(lst)):
-        call_block(block, x)
+    items = list(_items(lst))
+    k = block.arity if type(block) is Block else 2
+    if k == 1:
+        fn = block.fn
+        for x in items:
+            fn(x)
+    elif k == 0:
+        fn = block.fn
+        for x in items:
+            fn()
+    else:
+        fn = caller(block, 2)
+        for i, x in enumerate(items):
+            fn(x, i)
     return lst
 
 
 @primitive("_WithIndexDo:")
 def _with_index_do(lst, block):
+    fn = caller(block, 2)
     for i, x in enumerate(list(_items(lst))):
-        call_block(block, x, i)
+        fn(x, i)
     return lst
 
 
 @primitive("_Collect:")
 def _collect(lst, block):
-    return UvmList([call_block(block, x) for x in _items(lst)])
+    if type(block) is Block and block.arity == 1:
+        fn = block.fn
+        return UvmList([fn(x) for x in _items(lst)])
+    fn = caller(block, 2)
+    return UvmList([fn(x, i) for i, x in enumerate(_items(lst))])
 
 
 @primitive("_Select:")
 def _select(lst, block):
-    return UvmList([x for x in _items(lst) if call_block(block, x) is True])
+    if type(block) is Block and block.arity == 1:
+        fn = block.fn
+        return UvmList([x for x in _items(lst) if fn(x) is True])
+    fn = caller(block, 2)
+    return UvmList([x for i, x in enumerate(_items(lst)) if fn(x, i) is True])
 
 
 @primitive("_Reject:")
 def _reject(lst, block):
-    return UvmList([x for x in _items(lst) if call_block(block, x) is not True])
+    if type(block) is Block and block.arity == 1:
+        fn = block.fn
+        return UvmList([x for x in _items(lst) if fn(x) is not True])
+    fn = caller(block, 2)
+    return UvmList([x for i, x in enumerate(_items(lst)) if fn(x, i) is not True])
 
 
 @primitive("_Detect:IfNone:")
 def _detect(lst, block, none):
-    for x in _items(lst):
-        if call_block(block, x) is True:
+    fn = caller(block, 2)
+    for i, x in enumerate(_items(lst)):
+        if fn(x, i) is True:
             return x
     return call_block(none)
 
 
 @primitive("_Inject:Into:")
 def _inject(lst, acc, block):
+    fn = caller(block, 2)
     for x in _items(lst):
-        acc = call_block(block, acc, x)
+        acc = fn(acc, x)
     return acc
 
 
@@ -575,7 +639,7 @@ def _dict_at_if_absent(d, k, absent):
     try:
         return d.data[_key(k)]
     except KeyError:
-        return call_block(absent)
+        return call_block(absent, k)
 
 
 @primitive("_DictAt:")
@@ -617,8 +681,18 @@ def _dict_values(d):
 
 @primitive("_DictKeysAndValuesDo:")
 def _dict_kv_do(d, block):
+    fn = caller(block, 2)
     for k, v in list(d.data.items()):
-        call_block(block, k, v)
+        fn(k, v)
+    return d
+
+
+@primitive("_DictDo:")
+def _dict_do(d, block):
+    """Self's do: on a dictionary: each value, then its key."""
+    fn = caller(block, 2)
+    for k, v in list(d.data.items()):
+        fn(v, k)
     return d
 
 
@@ -706,7 +780,7 @@ def _tree_at_if_absent(t, k, absent):
     try:
         return t._tree[_tree_key(k)]
     except KeyError:
-        return call_block(absent)
+        return call_block(absent, k)
     except TypeError:
         _fail("tree", "numbers and strings cannot be mixed as keys of one tree")
 
@@ -745,8 +819,9 @@ def _tree_keys_from_to(t, lo, hi):
 
 @primitive("_TreeKeysAndValuesDo:")
 def _tree_kv_do(t, block):
+    fn = caller(block, 2)
     for k, v in t._tree.items():
-        call_block(block, k, v)
+        fn(k, v)
     return t
 
 
