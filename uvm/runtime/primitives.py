@@ -420,7 +420,10 @@ def _str(selector, value):
 
 @primitive("_StrConcat:")
 def _str_concat(a, b):
-    return a + (b if type(b) is str else _print_string(b))
+    if type(b) is not str:
+        raise UvmError(f", needs a string argument, not {_short(b)} (send it printString "
+                       f"first)")
+    return a + b
 
 
 @primitive("_Size")
@@ -428,14 +431,17 @@ def _size(a):
     return len(a)
 
 
+def _index(selector: str, seq, index) -> int:
+    if type(index) is not int:
+        _fail(selector, f"index {_short(index)} is not an integer")
+    if not 0 <= index < len(seq):
+        raise UvmError(f"{selector} index {index} out of bounds (size {len(seq)})")
+    return index
+
+
 @primitive("_At:")
 def _at(seq, index):
-    if type(index) is not int:
-        _fail("at:", f"index {_short(index)} is not an integer")
-    try:
-        return seq[index]
-    except IndexError:
-        raise UvmError(f"at: index {index} out of bounds (size {len(seq)})") from None
+    return seq[_index("at:", seq, index)]
 
 
 @primitive("_StrUpper")
@@ -465,6 +471,9 @@ def _str_includes(s, sub):
 
 @primitive("_CopyFrom:UpTo:")
 def _copy_from_up_to(seq, start, end):
+    if type(start) is not int or type(end) is not int or start < 0 or end < 0:
+        _fail("copyFrom:UpTo:", f"the bounds {_short(start)} and {_short(end)} must be "
+                                "integers of at least 0")
     part = seq[start:end]
     return part if type(seq) is str else UvmList(part)
 
@@ -489,10 +498,7 @@ def _list_add(lst, x):
 
 @primitive("_ListAt:Put:")
 def _list_at_put(lst, index, value):
-    try:
-        lst[index] = value
-    except (IndexError, TypeError):
-        raise UvmError(f"at:Put: index {_short(index)} out of bounds (size {len(lst)})") from None
+    lst[_index("at:Put:", lst, index)] = value
     return value
 
 

@@ -311,7 +311,9 @@ def _holder_of(start, method: Method, seen: set):
 
 
 def resend(receiver, method: Method, selector: str, parent: str | None, *args):
-    """``resend.sel`` (parent None) or the directed ``p.sel`` from inside ``method``."""
+    """``resend.sel`` (parent None) or the directed ``p.sel`` from inside ``method``:
+    the lookup starts above the method's holder, or at the object in its slot ``p``;
+    ``self`` stays the receiver."""
     holder = _holder_of(receiver, method, set())
     if holder is None:
         raise UvmError(f"resend of {selector}: cannot find the method's holder")
@@ -319,9 +321,16 @@ def resend(receiver, method: Method, selector: str, parent: str | None, *args):
     if parent is None:
         found = _search(holder, selector, aname, set(), skip_self=True)
     else:
-        if not (holder._kinds.get(parent, 0) & PARENT):
-            raise UvmError(f"directed resend: {parent!r} is not a parent slot")
-        found = _search(holder._slots[parent], selector, aname, {id(holder)})
+        # Self's rule (its languageTests' testDirectedResendToANonParent): the lookup
+        # starts at the object in the holder's slot of that name, parent or not.
+        if parent not in holder._kinds:
+            raise UvmError(f"directed resend {parent}.{selector}: the method's holder has no "
+                           f"slot {parent!r}")
+        delegate = holder._slots[parent]
+        if type(delegate) is Method:
+            raise UvmError(f"directed resend {parent}.{selector}: slot {parent!r} holds a "
+                           f"method, not an object to resend to")
+        found = _search(delegate, selector, aname, {id(holder)})
     if found is None:
         return _dnu_target(selector)(receiver, *args)
     h, name, is_assign = found
