@@ -28,6 +28,7 @@ from uvm.image.storage import ImageError, default_spec, describe, open_storage
 from uvm.runtime import send
 from uvm.runtime.compiler import check_inline_guards, compile_program, on_recompile
 from uvm.runtime.errors import UvmError, as_uvm_error
+from uvm.runtime.printing import print_string
 from uvm.syntax import parse
 
 __all__ = ["Image", "ImageError", "open_image"]
@@ -151,13 +152,12 @@ class Image:
         """A value's printString, evaluated read-only (the result is not committed)."""
         send.forget_objects()
         try:
-            text = send.send(value, "printString")
+            return print_string(value)
         except Exception as exc:  # noqa: BLE001
             raise as_uvm_error(exc) from None
         finally:
             self.tm.abort()
             send.forget_objects()
-        return text if isinstance(text, str) else str(text)
 
     # --- history -------------------------------------------------------------------------------
     def history(self, n: int = 20) -> list[hist.Evaluation]:

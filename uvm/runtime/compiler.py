@@ -29,6 +29,7 @@ import itertools
 import re
 import weakref
 
+from uvm.runtime import equality
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
 from uvm.runtime.objects import ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject
@@ -45,6 +46,10 @@ INLINE_GROUPS = {
     "STRINGS": ("string", (",",)),
 }
 INLINE_ON = {flag: True for flag in INLINE_GROUPS}
+# Host types whose equality, hashing and ordering collections may use directly while their
+# trait's =, hash and < are the core world's (see uvm.runtime.equality).
+KEY_GUARDS = {int: "integer", float: "float", str: "string"}
+_KEY_SELECTORS = ("=", "hash", "<")
 _INLINED = {sel: flag for flag, (_, sels) in INLINE_GROUPS.items() for sel in sels}
 _ARITH_OPS = {"+": "+", "-": "-", "*": "*", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
               "=": "==", "!=": "!="}
@@ -57,7 +62,8 @@ def _nlr(home: Home, value):
 
 
 def _not_boolean(value, selector):
-    raise UvmError(f"{selector} needs a boolean condition, got {send_mod.send(value, 'printString')}")
+    from uvm.runtime.printing import in_message
+    raise UvmError(f"{selector} needs a boolean condition, got {in_message(value)}")
 
 
 def _new_object(layout: tuple, values: tuple) -> UvmObject:
@@ -89,25 +95,33 @@ G: dict = {
 }
 
 
+def _core_methods_in_effect(world, trait_name: str, sels) -> bool:
+    trait = world.traits._slots.get(trait_name)
+    if trait is None:
+        return False
+    for sel in sels:
+        found = send_mod.lookup(trait, sel)
+        value = found and found[0]._slots[found[1]]
+        if not (type(value) is Method and value.core):
+            return False
+    return True
+
+
 def check_inline_guards(selectors=None) -> None:
     """Re-decide each inlining flag: inlining stays on only while lookup of its selectors in
-    the core trait still finds the core world's own methods."""
+    the core trait still finds the core world's own methods. The same test decides which
+    host types collections may compare and hash directly."""
     world = send_mod.world
     if world is None:
         return
+    if selectors is None or any(s in _KEY_SELECTORS for s in selectors):
+        equality.refresh_fast_types({t: _core_methods_in_effect(world, name, _KEY_SELECTORS)
+                                     for t, name in KEY_GUARDS.items()})
     before = dict(INLINE_ON)
     for flag, (trait_name, sels) in INLINE_GROUPS.items():
         if selectors is not None and not any(s in sels for s in selectors):
             continue
-        trait = world.traits._slots.get(trait_name)
-        ok = trait is not None
-        for sel in sels if ok else ():
-            found = send_mod.lookup(trait, sel)
-            value = found and found[0]._slots[found[1]]
-            if not (type(value) is Method and value.core):
-                ok = False
-                break
-        INLINE_ON[flag] = ok
+        INLINE_ON[flag] = _core_methods_in_effect(world, trait_name, sels)
     if INLINE_ON != before:
         for method in list(compiled_methods):
             method._fn = None

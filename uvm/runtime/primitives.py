@@ -13,9 +13,12 @@ import sys
 
 from transaction.interfaces import TransientError
 
+from uvm.runtime import equality
 from uvm.runtime.errors import UvmError, as_uvm_error
-from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject, UvmTree
-from uvm.runtime.printing import describe, number_string, string_literal
+from uvm.runtime.objects import (FAST_KEY_TYPES, Block, Collector, Key, Method, UvmDict,
+                                 UvmList, UvmObject, UvmSet, UvmTree)
+from uvm.runtime.printing import (describe_value, in_message, message_description,
+                                  number_string, print_string, string_literal)
 from uvm.runtime import send as send_mod
 from uvm.runtime.send import Message, send
 
@@ -27,11 +30,6 @@ def primitive(selector: str):
         PRIMITIVES[selector] = fn
         return fn
     return register
-
-
-def _print_string(value) -> str:
-    s = send(value, "printString")
-    return s if type(s) is str else str(s)
 
 
 def _fail(selector: str, why: str):
@@ -54,7 +52,9 @@ def _clone(obj):
     if type(obj) is UvmList:
         return UvmList(obj.data)
     if type(obj) is UvmDict:
-        return UvmDict(obj.data)
+        return UvmDict(obj.entries())
+    if type(obj) is UvmSet:
+        return UvmSet(obj.elements())
     return obj
 
 
@@ -85,11 +85,19 @@ def _slot_names(obj):
 
 @primitive("_ObjectPrintString")
 def _object_print_string(obj):
-    if isinstance(obj, UvmObject):
-        return describe(obj)
-    if isinstance(obj, Method):
-        return f"<method {obj.selector}>"
-    return f"<python {obj!r}>"
+    if type(obj) is Message:
+        return message_description(obj)
+    return describe_value(obj)
+
+
+@primitive("_IdentityHash")
+def _identity_hash(obj):
+    return equality.identity_hash(obj)
+
+
+@primitive("_Hash")
+def _hash(value):
+    return hash(value) if type(value) in (int, float, str) else equality.identity_hash(value)
 
 
 @primitive("_Write:")
@@ -102,7 +110,7 @@ def _write(obj, text):
 
 @primitive("_Error:")
 def _error(obj, message):
-    raise UvmError(message if type(message) is str else _print_string(message))
+    raise UvmError(message if type(message) is str else print_string(message))
 
 
 @primitive("_DoesNotUnderstand:")
@@ -115,12 +123,7 @@ def _does_not_understand(obj, message: Message):
                    selector=message.selector, receiver=obj)
 
 
-def _short(value) -> str:
-    try:
-        s = _print_string(value)
-    except Exception:
-        s = object.__repr__(value)
-    return s if len(s) <= 60 else s[:57] + "..."
+_short = in_message
 
 
 @primitive("_With:")
@@ -249,7 +252,7 @@ def _as_integer(a):
 
 @primitive("_NumPrintString")
 def _num_print_string(a):
-    return number_string(a)
+    return number_string(a) if type(a) in (int, float) else describe_value(a)
 
 
 # --- booleans -------------------------------------------------------------------------------------
@@ -311,6 +314,18 @@ def _not(value):
     return not _bool("_Not", value)
 
 
+@primitive("_BoolPrintString")
+def _bool_print_string(value):
+    if value is True or value is False:
+        return "true" if value else "false"
+    return describe_value(value)
+
+
+@primitive("_NilPrintString")
+def _nil_print_string(value):
+    return "nil" if value is None else describe_value(value)
+
+
 # --- blocks ----------------------------------------------------------------------------------------
 
 def _value(n):
@@ -335,6 +350,11 @@ for _n in range(5):
 @primitive("_NumArgs")
 def _num_args(block):
     return block.arity
+
+
+@primitive("_BlockPrintString")
+def _block_print_string(block):
+    return "a block" if type(block) is Block else describe_value(block)
 
 
 def _while(selector: str, until: bool):
@@ -407,7 +427,14 @@ def _times_repeat(n, block):
 
 @primitive("_ErrorMessage")
 def _error_message(err):
+    if not isinstance(err, UvmError):
+        _fail("message", f"{_short(err)} is not an error")
     return err.message
+
+
+@primitive("_ErrorPrintString")
+def _error_print_string(err):
+    return f"an error: {err.message}" if isinstance(err, UvmError) else describe_value(err)
 
 
 # --- strings ----------------------------------------------------------------------------------------
@@ -461,7 +488,7 @@ def _reversed(s):
 
 @primitive("_StrPrintString")
 def _str_print_string(s):
-    return string_literal(s)
+    return string_literal(s) if type(s) is str else describe_value(s)
 
 
 @primitive("_StrIncludes:")
@@ -502,9 +529,23 @@ def _list_at_put(lst, index, value):
     return value
 
 
-def _items(c):
-    return c.data if type(c) is UvmList else list(c)
+def _items(c) -> list:
+    """The elements of a list (or of what ``do:`` may be sent to), for iterating."""
+    t = type(c)
+    if t is UvmList:
+        return c.data
+    if t is UvmSet:
+        return c.elements()
+    if t is Collector:
+        return c.items
+    if t is UvmDict:
+        return c.values()
+    _fail("do:", f"{_short(c)} is not a collection")
 
+
+# Iteration passes each element and its index (Self's do: passes the element and its key);
+# a block that declares fewer arguments gets fewer (see call_block). The loops are written
+# out per arity so that the usual block is called directly, one frame per element.
 
 @primitive("_Do:")
 def _do(lst, block):
@@ -520,8 +561,9 @@ def _do(lst, block):
             fn()
     else:
         fn = caller(block, 2)
-        for i, x in enumerate(items):
-            fn(x, i)
+        keys = items if type(lst) is UvmSet else range(len(items))  # a set's key: itself
+        for x, key in zip(items, keys):
+            fn(x, key)
     return lst
 
 
@@ -579,7 +621,33 @@ def _inject(lst, acc, block):
 
 @primitive("_Includes:")
 def _includes(lst, x):
-    return any(_identical(x, y) or (type(x) is type(y) and x == y) for y in _items(lst))
+    if type(lst) is UvmSet:
+        return x in lst
+    return equality.index_of(_items(lst), x) >= 0
+
+
+@primitive("_IndexOf:")
+def _index_of(lst, x):
+    return equality.index_of(lst.data, x)
+
+
+@primitive("_ListRemove:IfAbsent:")
+def _list_remove(lst, x, absent):
+    i = equality.index_of(lst.data, x)
+    if i < 0:
+        return call_block(absent, x)
+    del lst[i]
+    return lst
+
+
+@primitive("_ListEq:")
+def _list_eq(lst, other):
+    return equality.lists_equal(lst, other)
+
+
+@primitive("_ListHash")
+def _list_hash(lst):
+    return equality.list_hash(lst)
 
 
 @primitive("_RemoveFirst")
@@ -598,31 +666,40 @@ def _remove_last(lst):
 
 @primitive("_Sorted")
 def _sorted(lst):
-    try:
-        return UvmList(sorted(_items(lst)))
-    except TypeError:
-        _fail("sorted", "the elements cannot be compared")
+    return UvmList(equality.sorted_values(_items(lst)))
+
+
+class _BlockOrder:
+    """A sort key: ``a`` goes before ``b`` when the block answers true for (a, b)."""
+
+    __slots__ = ("value", "before")
+
+    def __init__(self, value, before):
+        self.value, self.before = value, before
+
+    def __lt__(self, other) -> bool:
+        answer = self.before(self.value, other.value)
+        if answer is True or answer is False:
+            return answer
+        raise UvmError("sortedBy: the block must answer a boolean")
 
 
 @primitive("_SortedBy:")
 def _sorted_by(lst, block):
-    import functools
-
-    def compare(a, b):
-        if call_block(block, a, b) is True:
-            return -1
-        return 1 if call_block(block, b, a) is True else 0
-    return UvmList(sorted(_items(lst), key=functools.cmp_to_key(compare)))
+    before = caller(block, 2)
+    return UvmList(sorted(_items(lst), key=lambda x: _BlockOrder(x, before)))
 
 
 @primitive("_ListPrintString")
 def _list_print_string(lst):
-    return "list(" + ", ".join(_print_string(x) for x in _items(lst)) + ")"
+    if type(lst) is not UvmList:
+        return describe_value(lst)
+    return "list(" + ", ".join(print_string(x) for x in lst.data) + ")"
 
 
 @primitive("_AsList")
 def _as_list(c):
-    return UvmList(c.items if type(c) is Collector else _items(c))
+    return UvmList(list(_items(c)))
 
 
 @primitive("_CollectorAdd:")
@@ -630,20 +707,22 @@ def _collector_add(c, x):
     return Collector(c.items + [x])
 
 
+@primitive("_CollectorPrintString")
+def _collector_print_string(c):
+    if type(c) is not Collector:
+        return describe_value(c)
+    return _list_print_string(UvmList(c.items))
+
+
 # --- dictionaries --------------------------------------------------------------------------------
-
-def _key(k):
-    try:
-        hash(k)
-    except TypeError:
-        _fail("dictionary", f"{_short(k)} cannot be a key")
-    return k
-
+#
+# The index maps key_of(key) to the value (see uvm.runtime.objects): strings and numbers are
+# their own index keys, so the fast path is one type test and one dict lookup.
 
 @primitive("_DictAt:IfAbsent:")
 def _dict_at_if_absent(d, k, absent):
     try:
-        return d.data[_key(k)]
+        return d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)]
     except KeyError:
         return call_block(absent, k)
 
@@ -651,44 +730,52 @@ def _dict_at_if_absent(d, k, absent):
 @primitive("_DictAt:")
 def _dict_at(d, k):
     try:
-        return d.data[_key(k)]
+        return d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)]
     except KeyError:
         raise UvmError(f"at: key {_short(k)} not found") from None
 
 
 @primitive("_DictAt:Put:")
 def _dict_at_put(d, k, v):
-    d[_key(k)] = v
+    d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)] = v
+    d._p_changed = True
     return v
 
 
 @primitive("_DictIncludesKey:")
 def _dict_includes_key(d, k):
-    return _key(k) in d.data
+    return (k if type(k) in FAST_KEY_TYPES else Key(k)) in d.index()
+
+
+@primitive("_DictIncludes:")
+def _dict_includes(d, v):
+    return equality.index_of(d.values(), v) >= 0
 
 
 @primitive("_DictRemoveKey:")
 def _dict_remove_key(d, k):
     try:
-        return d.pop(_key(k))
+        value = d.index().pop(k if type(k) in FAST_KEY_TYPES else Key(k))
     except KeyError:
         raise UvmError(f"removeKey: key {_short(k)} not found") from None
+    d._p_changed = True
+    return value
 
 
 @primitive("_DictKeys")
 def _dict_keys(d):
-    return UvmList(list(d.data))
+    return UvmList(d.keys())
 
 
 @primitive("_DictValues")
 def _dict_values(d):
-    return UvmList(list(d.data.values()))
+    return UvmList(d.values())
 
 
 @primitive("_DictKeysAndValuesDo:")
 def _dict_kv_do(d, block):
     fn = caller(block, 2)
-    for k, v in list(d.data.items()):
+    for k, v in d.entries():
         fn(k, v)
     return d
 
@@ -697,15 +784,52 @@ def _dict_kv_do(d, block):
 def _dict_do(d, block):
     """Self's do: on a dictionary: each value, then its key."""
     fn = caller(block, 2)
-    for k, v in list(d.data.items()):
+    for k, v in d.entries():
         fn(v, k)
     return d
 
 
 @primitive("_DictPrintString")
 def _dict_print_string(d):
-    return "dictionary(" + ", ".join(f"{_print_string(k)} -> {_print_string(v)}"
-                                     for k, v in d.data.items()) + ")"
+    if type(d) is not UvmDict:
+        return describe_value(d)
+    return "dictionary(" + ", ".join(f"{print_string(k)} -> {print_string(v)}"
+                                     for k, v in d.entries()) + ")"
+
+
+# --- sets ------------------------------------------------------------------------------------------
+
+@primitive("_EmptySet")
+def _empty_set(obj):
+    return UvmSet()
+
+
+@primitive("_SetAdd:")
+def _set_add(st, x):
+    idx = st.index()
+    key = x if type(x) in FAST_KEY_TYPES else Key(x)
+    if key not in idx:
+        idx[key] = None
+        st._p_changed = True
+    return st
+
+
+@primitive("_SetRemove:IfAbsent:")
+def _set_remove(st, x, absent):
+    idx = st.index()
+    key = x if type(x) in FAST_KEY_TYPES else Key(x)
+    if key not in idx:
+        return call_block(absent, x)
+    del idx[key]
+    st._p_changed = True
+    return st
+
+
+@primitive("_SetPrintString")
+def _set_print_string(st):
+    if type(st) is not UvmSet:
+        return describe_value(st)
+    return "set(" + ", ".join(print_string(x) for x in st.elements()) + ")"
 
 
 # --- the Python bridge -------------------------------------------------------------------------
@@ -723,7 +847,9 @@ def to_python(value):
     if type(value) is UvmList:
         return list(value.data)
     if type(value) is UvmDict:
-        return dict(value.data)
+        return dict(value.entries())
+    if type(value) is UvmSet:
+        return set(value.elements())
     if type(value) is Block:
         return lambda *args: call_block(value, *args)
     return value
@@ -829,6 +955,13 @@ def _tree_kv_do(t, block):
     for k, v in t._tree.items():
         fn(k, v)
     return t
+
+
+@primitive("_TreePrintString")
+def _tree_print_string(t):
+    if type(t) is not UvmTree:
+        return describe_value(t)
+    return f"tree({t._length()} entries)"
 
 
 @primitive("_TreeCopy")

@@ -19,7 +19,7 @@ import weakref
 
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import (ASSIGNABLE, PARENT, Block, Collector, Method, UvmDict,
-                                 UvmList, UvmObject, UvmTree, all_maps, instance_dict,
+                                 UvmList, UvmObject, UvmSet, UvmTree, all_maps, instance_dict,
                                  map_of, mark_changed, slots_of)
 
 
@@ -44,6 +44,8 @@ class World:
         }
         if "tree" in t:  # core version 2 (an older image read without upgrading lacks it)
             self.trait_by_type[UvmTree] = t["tree"]
+        if "set" in t:  # core version 5
+            self.trait_by_type[UvmSet] = t["set"]
         self.foreign_trait = t["python"]
 
 
