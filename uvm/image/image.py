@@ -25,7 +25,7 @@ import uvm
 from uvm.image import history as hist
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import ImageError, default_spec, describe, open_storage
-from uvm.runtime import send
+from uvm.runtime import send, stack
 from uvm.runtime.compiler import check_inline_guards, compile_program, on_recompile
 from uvm.runtime.errors import UvmError, as_uvm_error
 from uvm.runtime.printing import print_string
@@ -33,8 +33,8 @@ from uvm.syntax import parse
 
 __all__ = ["Image", "ImageError", "open_image"]
 
-RECURSION_LIMIT = 30_000  # Python frames; a UVM activation costs about one
 CONFLICT_RETRIES = 20
+DEBUG_FRAMES = 400  # Python frames a --debug traceback shows (the innermost)
 
 
 class Image:
@@ -85,8 +85,7 @@ class Image:
                              f"{made_by}: {exc}") from None
 
     def _activate(self) -> None:
-        if sys.getrecursionlimit() < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
+        stack.configure()  # the recursion limit this thread's stack can hold
         send.activate(self.world)
         check_inline_guards()
 
@@ -105,6 +104,7 @@ class Image:
         """Run ``action()`` as one recorded transaction (retrying lost conflicts)."""
         if send.world is not self.world:
             self._activate()
+        stack.configure()  # cheap unless this thread is not the one configured last
         for attempt in range(CONFLICT_RETRIES + 1):
             out = io.StringIO() if self.shared else None
             send.forget_objects()  # the last transaction's end may have reloaded objects
@@ -130,7 +130,8 @@ class Image:
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
                 err = as_uvm_error(exc)
-                err.debug_trace = "".join(traceback.format_exception(exc))
+                # (the innermost frames: a stack overflow's traceback is 100,000 long)
+                err.debug_trace = "".join(traceback.format_exception(exc, limit=-DEBUG_FRAMES))
                 raise err from None
             send.forget_objects()
             self.world.refresh()

@@ -533,6 +533,16 @@ class Compiler:
                       f"else {self.site_call(fn, ',', a)}({a}, {b})")
         return t
 
+    def value_of(self, fn: Fn, code: str) -> str:
+        """``code value``: a zero-argument block is called directly (no frame for the
+        send), anything else is sent value."""
+        if _is_literal(code) or not INLINE_ON["BLOCKS"]:
+            return self.plain_send(fn, code, "value", [])
+        t = self.tmp()
+        self.emit(fn, f"{t} = {code}.fn() if {fn.type_of(code)} is Block and {code}.arity == 0 "
+                      f"else {self.site_call(fn, 'value', code)}({code})")
+        return t
+
     def inline_value(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         rcv = self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
@@ -609,7 +619,7 @@ class Compiler:
             if isinstance(body, A.Block):
                 self.inline_body(fn, scope, body, [], r)
             elif isinstance(body, _Evaluated):
-                self.emit(fn, f"{r} = {self.plain_send(fn, body.code, 'value', [])}", node.span)
+                self.emit(fn, f"{r} = {self.value_of(fn, body.code)}", node.span)
             else:
                 self.emit(fn, f"{r} = {body}", node.span)
             fn.indent -= 1
@@ -864,6 +874,9 @@ def compile_method(method: Method):
         from uvm.runtime.pymethods import compile_python_method
         return compile_python_method(method)
     literal, source = _literal_of(method)
+    prim = _primitive_body(literal)
+    if prim is not None:
+        return prim
     c = Compiler(method.selector, method.core, source, method)
     fn = Fn(_py_name(method.selector), [], None)
     scope = Scope(None, fn)
@@ -877,6 +890,29 @@ def compile_method(method: Method):
     if "self" in fn.int_tests:
         _customize_for_int(c, fn, scope, literal)
     return c.build(fn, params)
+
+
+def _primitive_body(literal: A.ObjectLiteral):
+    """The primitive a method consists of, when its whole body is that primitive sent to
+    ``self`` with the method's own arguments in order (``do: b = (_Do: b)``, most of the
+    core world): the primitive is then the method, one Python frame less per send."""
+    code = literal.code
+    if len(code) != 1 or not isinstance(code[0], A.Send):
+        return None
+    send = code[0]
+    if not send.selector.startswith("_") or send.resend is not None:
+        return None
+    if send.receiver is not None and not isinstance(send.receiver, A.Self):
+        return None
+    args = [s.name for s in literal.slots if s.kind is A.SlotKind.ARGUMENT]
+    if len(args) != len(literal.slots) or len(send.args) != len(args):
+        return None  # locals run initialisers; a different argument list is real code
+    for arg, name in zip(send.args, args):
+        if not (isinstance(arg, A.Send) and arg.receiver is None and not arg.args
+                and arg.resend is None and arg.selector == name):
+            return None
+    from uvm.runtime.primitives import PRIMITIVES
+    return PRIMITIVES.get(send.selector)
 
 
 def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiteral) -> None:

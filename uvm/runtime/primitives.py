@@ -268,13 +268,19 @@ def too_few_arguments(block: Block, given: int):
 
 def call_block(block, *args):
     """Run a block (or anything that answers value...) with arguments, Self's way: a
-    block ignores arguments beyond those it declares; fewer is an error."""
+    block ignores arguments beyond those it declares; fewer is an error. (The usual
+    arities are spelled out: a call with ``*args`` would cost C stack, see stack.py.)"""
     if type(block) is Block:
-        n = block.arity
-        if n == len(args):
-            return block.fn(*args)
-        if n < len(args):
-            return block.fn(*args[:n])
+        k = block.arity
+        if k <= len(args):
+            fn = block.fn
+            if k == 0:
+                return fn()
+            if k == 1:
+                return fn(args[0])
+            if k == 2:
+                return fn(args[0], args[1])
+            return fn(*args[:k])
         too_few_arguments(block, len(args))
     return send(block, _selector_for(len(args)), *args)
 
@@ -328,23 +334,41 @@ def _nil_print_string(value):
 
 # --- blocks ----------------------------------------------------------------------------------------
 
-def _value(n):
-    selector = "_Value" if n == 0 else "_Value:" + "With:" * (n - 1)
+# value, value:, ... one function per arity: no *args call, so no C stack (see stack.py).
 
-    def prim(block, *args):
-        if type(block) is not Block:
-            _fail(selector, "the receiver must be a block")
-        k = block.arity
-        if k == n:
-            return block.fn(*args)
-        if k < n:
-            return block.fn(*args[:k])
-        too_few_arguments(block, n)
-    PRIMITIVES[selector] = prim
+def _block_of(selector: str, block) -> Block:
+    if type(block) is not Block:
+        _fail(selector, "the receiver must be a block")
+    return block
 
 
-for _n in range(5):
-    _value(_n)
+@primitive("_Value")
+def _value0(block):
+    return call_block(block) if _block_of("_Value", block).arity else block.fn()
+
+
+@primitive("_Value:")
+def _value1(block, a):
+    k = _block_of("_Value:", block).arity
+    return block.fn(a) if k == 1 else call_block(block, a)
+
+
+@primitive("_Value:With:")
+def _value2(block, a, b):
+    k = _block_of("_Value:With:", block).arity
+    return block.fn(a, b) if k == 2 else call_block(block, a, b)
+
+
+@primitive("_Value:With:With:")
+def _value3(block, a, b, c):
+    k = _block_of("_Value:With:With:", block).arity
+    return block.fn(a, b, c) if k == 3 else call_block(block, a, b, c)
+
+
+@primitive("_Value:With:With:With:")
+def _value4(block, a, b, c, d):
+    k = _block_of("_Value:With:With:With:", block).arity
+    return block.fn(a, b, c, d) if k == 4 else call_block(block, a, b, c, d)
 
 
 @primitive("_NumArgs")
@@ -575,31 +599,44 @@ def _with_index_do(lst, block):
     return lst
 
 
+# (Plain loops rather than comprehensions: a comprehension is one more frame per level of a
+# recursion that goes through it.)
+
 @primitive("_Collect:")
 def _collect(lst, block):
+    out = []
+    add = out.append
     if type(block) is Block and block.arity == 1:
         fn = block.fn
-        return UvmList([fn(x) for x in _items(lst)])
-    fn = caller(block, 2)
-    return UvmList([fn(x, i) for i, x in enumerate(_items(lst))])
+        for x in _items(lst):
+            add(fn(x))
+    else:
+        fn = caller(block, 2)
+        for i, x in enumerate(_items(lst)):
+            add(fn(x, i))
+    return UvmList(out)
 
 
-@primitive("_Select:")
-def _select(lst, block):
-    if type(block) is Block and block.arity == 1:
-        fn = block.fn
-        return UvmList([x for x in _items(lst) if fn(x) is True])
-    fn = caller(block, 2)
-    return UvmList([x for i, x in enumerate(_items(lst)) if fn(x, i) is True])
+def _filter(keep: bool):
+    def filter_(lst, block):
+        out = []
+        add = out.append
+        if type(block) is Block and block.arity == 1:
+            fn = block.fn
+            for x in _items(lst):
+                if (fn(x) is True) is keep:
+                    add(x)
+        else:
+            fn = caller(block, 2)
+            for i, x in enumerate(_items(lst)):
+                if (fn(x, i) is True) is keep:
+                    add(x)
+        return UvmList(out)
+    return filter_
 
 
-@primitive("_Reject:")
-def _reject(lst, block):
-    if type(block) is Block and block.arity == 1:
-        fn = block.fn
-        return UvmList([x for x in _items(lst) if fn(x) is not True])
-    fn = caller(block, 2)
-    return UvmList([x for i, x in enumerate(_items(lst)) if fn(x, i) is not True])
+PRIMITIVES["_Select:"] = _filter(True)
+PRIMITIVES["_Reject:"] = _filter(False)
 
 
 @primitive("_Detect:IfNone:")
@@ -719,12 +756,18 @@ def _collector_print_string(c):
 # The index maps key_of(key) to the value (see uvm.runtime.objects): strings and numbers are
 # their own index keys, so the fast path is one type test and one dict lookup.
 
+_ABSENT = object()
+
+
 @primitive("_DictAt:IfAbsent:")
 def _dict_at_if_absent(d, k, absent):
-    try:
-        return d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)]
-    except KeyError:
-        return call_block(absent, k)
+    value = d.index().get(k if type(k) in FAST_KEY_TYPES else Key(k), _ABSENT)
+    if value is not _ABSENT:
+        return value
+    # (outside any except clause: a recursion through here must not chain exceptions)
+    if type(absent) is Block and absent.arity == 0:
+        return absent.fn()
+    return call_block(absent, k)
 
 
 @primitive("_DictAt:")
@@ -910,11 +953,10 @@ def _empty_tree(obj):
 @primitive("_TreeAt:IfAbsent:")
 def _tree_at_if_absent(t, k, absent):
     try:
-        return t._tree[_tree_key(k)]
-    except KeyError:
-        return call_block(absent, k)
+        value = t._tree.get(_tree_key(k), _ABSENT)
     except TypeError:
         _fail("tree", "numbers and strings cannot be mixed as keys of one tree")
+    return value if value is not _ABSENT else call_block(absent, k)
 
 
 @primitive("_TreeAt:Put:")
