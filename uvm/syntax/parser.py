@@ -8,6 +8,7 @@ offending line; messages say what was expected in words, not terminal names.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -56,6 +57,8 @@ def parse(source: str, filename: str = "<input>") -> ast.Program:
     """Parse a whole program (a file, a ``-c`` string or one REPL input)."""
     scanner = Scanner(source)
     token = current_file.set(filename)
+    collecting = gc.isenabled()  # no cyclic GC while the tree grows: it only costs time
+    gc.disable()
     try:
         statements = get_parser().parse(scanner)
         _check_placement(statements)
@@ -75,6 +78,8 @@ def parse(source: str, filename: str = "<input>") -> ast.Program:
                      0) from err
     finally:
         current_file.reset(token)
+        if collecting:
+            gc.enable()
     return ast.Program(ast.Span(filename, 1, 1, 0, len(source)), tuple(statements), source)
 
 
