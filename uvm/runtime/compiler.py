@@ -27,7 +27,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import keyword
 import re
+import sys
 import weakref
 
 from uvm.runtime import equality
@@ -182,6 +184,7 @@ class Fn:
         self.base = 0                    # indentation of this function's body in the unit
         self.loops = 0                   # inlined loops open here (Python allows 20)
         self.used: set[str] | None = None  # (blocks:) the names their lines mention
+        self.specialized: "Fn | None" = None  # the body for an int self (_customize_for_int)
         self.nonlocals: set[str] = set()
         self.needs_home = False          # some block inside returns non-locally
         self.fixed: set[str] = {"self"} | set(params)  # names never reassigned here
@@ -193,8 +196,8 @@ class Fn:
     def type_of(self, name: str) -> str:
         """``type(name)``; for a name never reassigned, a marker that ``finish`` turns
         into one ``type()`` call at entry when the name is tested more than once."""
-        if name in self.fixed:
-            self.type_uses[name] = self.type_uses.get(name, 0) + 1
+        if name in self.fixed:  # (a use inside a loop is many uses)
+            self.type_uses[name] = self.type_uses.get(name, 0) + (2 if self.loops else 1)
             return f"\x00{name}\x00"
         return f"type({name})"
 
@@ -227,6 +230,9 @@ class Compiler:
         self.box = None  # (fn, box name, [boxed names]) while compiling a fallback
         self.span: A.Span | None = None
         self.shapes: dict = {}  # answers of _inlinable_shape for this unit
+        self.tail = False       # the send being compiled gives the function's return value
+        self.discard = False    # ... or gives a value nobody uses
+        self.slot_loop: tuple | None = None  # (flag, receivers, sites): see slot_loop_guard
         # Top-level statements without blocks run once per evaluation: compiling them
         # plainly (a generic send, no call-site caches or inlined fast paths) makes the
         # Python several times smaller and cheaper to compile (issue 19, item 5).
@@ -275,13 +281,16 @@ class Compiler:
     # -- entry points
     def function(self, fn: Fn, scope: Scope, slots, code, result_self: bool) -> None:
         """Body of a method, block or program: locals, statements, the return value."""
-        self.init_locals(fn, scope, slots)
-        value = self.statements(fn, scope, code)
+        self.init_locals(fn, scope, slots, code)
+        value = self.statements(fn, scope, code, tail=True)
+        if value is _RETURNED:
+            return
         if value is None:
             value = "self" if result_self else "None"
         self.emit(fn, f"return {value}")
 
-    def init_locals(self, fn: Fn, scope: Scope, slots) -> None:
+    def init_locals(self, fn: Fn, scope: Scope, slots, code=()) -> None:
+        ints = _stable_int_locals(slots, code) if INLINE_ON["ARITH"] and not self.inline else ()
         for slot in slots:
             if slot.kind is A.SlotKind.ARGUMENT:
                 continue
@@ -291,19 +300,28 @@ class Compiler:
             value = self.expr(fn, scope, slot.value) if slot.value is not None else "None"
             var = self.declare(scope, slot.name, slot.kind is A.SlotKind.ASSIGNABLE)
             self.emit(fn, f"{var.py} = {value}", slot.span)
+            if slot.name in ints:  # it holds an int all its life: no guard on its arithmetic
+                fn.ints.add(var.py)
 
-    def statements(self, fn: Fn, scope: Scope, code) -> str | None:
+    def statements(self, fn: Fn, scope: Scope, code, tail: bool = False) -> str | None:
+        """The statements' code; their value (a Python expression), or ``_RETURNED`` when
+        ``tail`` (their value is what the function returns) let the last one return it
+        from each of its branches itself."""
         value = None
-        for stmt in code:
+        last = len(code) - 1
+        for i, stmt in enumerate(code):
             if isinstance(stmt, A.Return):
                 self.ret(fn, scope, stmt)
                 return "None"  # unreachable in Python, keeps a value for the caller
             once = code is self.run_once and not _repeats(stmt)
             self.plain += once
+            self.tail = tail and i == last
+            self.discard = i != last
             try:
                 value = self.expr(fn, scope, stmt)
             finally:
                 self.plain -= once
+                self.tail = self.discard = False
         return value
 
     def ret(self, fn: Fn, scope: Scope, stmt: A.Return) -> None:
@@ -318,6 +336,8 @@ class Compiler:
     # -- expressions: each returns a simple Python expression (a name or a literal)
     def expr(self, fn: Fn, scope: Scope, node) -> str:
         self.span = node.span
+        if not isinstance(node, A.Send):
+            self.tail = self.discard = False
         if isinstance(node, A.Integer):
             if node.value.bit_length() > 64:  # a long literal is one constant, not source text
                 return self.const(node.value)
@@ -343,7 +363,7 @@ class Compiler:
     def inline_code(self, fn: Fn, scope: Scope, slots, code) -> str:
         """A code literal in expression position runs at once; its slots are fresh locals."""
         inner = Scope(scope, fn)
-        self.init_locals(fn, inner, slots)
+        self.init_locals(fn, inner, slots, code)
         value = self.statements(fn, inner, code)
         return "self" if value is None else value
 
@@ -356,7 +376,7 @@ class Compiler:
             kind = CONSTANT if slot.kind is A.SlotKind.CONSTANT else ASSIGNABLE
             if slot.is_parent:
                 kind |= PARENT
-            layout.append((slot.name, kind, slot.annotations))
+            layout.append((sys.intern(slot.name), kind, slot.annotations))  # (see UvmObject.__setstate__)
             values.append(self.slot_value(fn, scope, slot))
         t = self.tmp()
         self.span = node.span
@@ -410,6 +430,8 @@ class Compiler:
         if node.at is not None:  # a failing send points at its selector
             node = A.Send(node.at, node.receiver, node.selector, node.args, node.resend, node.at)
         sel, span = node.selector, node.span
+        tail, self.tail = self.tail, False  # (only this send may be in tail position)
+        discard, self.discard = self.discard, False  # (and only its value may go unused)
         if node.resend is not None:
             args = [self.expr(fn, scope, a) for a in node.args]
             self.span = span
@@ -431,7 +453,7 @@ class Compiler:
                 return self.use(fn, var, False)
         if not self.inline and not self.plain and sel in _INLINED and node.receiver is not None \
                 and INLINE_ON[_INLINED[sel]]:
-            inlined = self.try_inline(fn, scope, node)
+            inlined = self.try_inline(fn, scope, node, tail)
             if inlined is not None:
                 return inlined
         rcv = "self" if node.receiver is None else self.expr(fn, scope, node.receiver)
@@ -441,26 +463,49 @@ class Compiler:
             if not args:
                 return self.slot_read(fn, rcv, sel)
             if len(args) == 1 and sel.endswith(":") and sel.count(":") == 1:
-                return self.slot_write(fn, rcv, sel, args[0])
+                return self.slot_write(fn, rcv, sel, args[0], discard)
         return self.plain_send(fn, rcv, sel, args)
 
     def slot_read(self, fn: Fn, rcv: str, sel: str) -> str:
         """A unary send that may turn out to read a data slot (see ``Site.dobj``)."""
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"{t} = {site}.slots[{sel!r}] if {rcv} is {site}.dobj "
-                      f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
+        checked = (f"{_slot_access(site, sel)} if {rcv} is {site}.dobj "
+                   f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
+        ok = self.slot_loop_guard(rcv, site)
+        if ok:
+            self.emit(fn, f"{t} = {_slot_access(site, sel)} if {ok} else ({checked})")
+        else:
+            self.emit(fn, f"{t} = {checked}")
         return t
 
-    def slot_write(self, fn: Fn, rcv: str, sel: str, value: str) -> str:
-        """A one-part keyword send that may turn out to assign a data slot."""
+    def slot_write(self, fn: Fn, rcv: str, sel: str, value: str, discard: bool = False) -> str:
+        """A one-part keyword send that may turn out to assign a data slot (``discard``:
+        the statement's value is not used, so the fast path need not set it)."""
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"if {rcv} is {site}.dobj:")
-        self.emit(fn, f"  {site}.slots[{sel[:-1]!r}] = {value}; {t} = {rcv}")
+        ok = self.slot_loop_guard(rcv, site)
+        self.emit(fn, f"if {ok} or {rcv} is {site}.dobj:" if ok else f"if {rcv} is {site}.dobj:")
+        self.emit(fn, f"  {_slot_access(site, sel[:-1])} = {value}" + ("" if discard else f"; {t} = {rcv}"))
         self.emit(fn, "else:")
         self.emit(fn, f"  {t} = {self.site_call(fn, sel, rcv, site)}({rcv}, {value})")
         return t
+
+    def slot_loop_guard(self, rcv: str, site: str) -> str | None:
+        """Inside a loop whose body only reads and writes data slots of fixed receivers
+        and does integer arithmetic (``inline_loop``), the name of the flag that says all
+        its slot sites hold for their receivers: checked once per iteration, not once per
+        access. None elsewhere."""
+        guard = self.slot_loop
+        if guard is None or rcv not in guard[1]:
+            return None
+        guard[2].append((rcv, site))
+        return guard[0]
+
+    def clear_slot_loop_flag(self, fn: Fn) -> None:
+        """After a fallback ran UVM code, the loop's slot sites must be checked again."""
+        if self.slot_loop is not None:
+            self.emit(fn, f"  {self.slot_loop[0]} = False")
 
     def update_local(self, fn: Fn, scope: Scope, var: Var, value: A.Node) -> bool:
         """``x: x + y`` (or ``x: x , y``) on a local, compiled as ``x += y`` behind the guard:
@@ -479,8 +524,13 @@ class Compiler:
             guard = f"type({py}) is str and {fn.type_of(b)} is str"
         else:
             guard = self.int_guard(fn, (py, b))
+            if guard == "True":  # both known ints
+                self.emit(fn, f"{py} {value.selector}= {b}")
+                return True
         self.emit(fn, f"if {guard}: {py} {value.selector.replace(',', '+')}= {b}")
-        self.emit(fn, f"else: {py} = {self.site_call(fn, value.selector, py)}({py}, {b})")
+        self.emit(fn, f"else:")
+        self.emit(fn, f"  {py} = {self.site_call(fn, value.selector, py)}({py}, {b})")
+        self.clear_slot_loop_flag(fn)
         return True
 
     def local_for(self, scope: Scope, sel: str, node: A.Send) -> Var | None:
@@ -512,8 +562,8 @@ class Compiler:
     def site_call(self, fn: Fn, sel: str, rcv: str, site: str | None = None) -> str:
         """The target for ``rcv`` at a (new) call site: cache hit, or the slow path."""
         site = site or self.const(send_mod.new_site(sel))
-        if rcv in fn.ints:
-            return f"({site}.target if {site}.type is int else _miss({site}, {rcv}))"
+        if rcv in fn.ints:  # no type test: the site's int target resolves itself once
+            return f"{site}.int_target"
         same_object = "" if _is_literal(rcv) else f" or {rcv} is {site}.obj"
         return f"({site}.target if {fn.type_of(rcv)} is {site}.type{same_object} else _miss({site}, {rcv}))"
 
@@ -524,7 +574,7 @@ class Compiler:
         return " and ".join(f"{fn.type_of(n)} is int" for n in names) or "True"
 
     # -- inlining
-    def try_inline(self, fn: Fn, scope: Scope, node: A.Send) -> str | None:
+    def try_inline(self, fn: Fn, scope: Scope, node: A.Send, tail: bool = False) -> str | None:
         sel = node.selector
         if sel in _ARITH_OPS:
             return self.inline_arith(fn, scope, node)
@@ -542,7 +592,7 @@ class Compiler:
             return self.inline_while(fn, scope, node)
         if sel in ("to:Do:", "to:By:Do:", "timesRepeat:"):
             return self.inline_loop(fn, scope, node)
-        return self.inline_if(fn, scope, node)
+        return self.inline_if(fn, scope, node, tail)
 
     def inline_arith(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         a = self.expr(fn, scope, node.receiver)
@@ -552,8 +602,17 @@ class Compiler:
         op = _ARITH_OPS[node.selector]
         guard = self.int_guard(fn, (a, b))
         if guard == "True":  # both known ints: the result's type is known too
-            self.emit(fn, f"{t} = {a} {op} {b}")
+            if a[:1] != "(" and b[:1] != "(":  # int arithmetic cannot fail: no line of its
+                t = f"({a} {op} {b})"           # own, the expression goes where it is used
+            else:
+                self.emit(fn, f"{t} = {a} {op} {b}")
             (fn.ints if op in "+-*" else fn.bools).add(t)
+            return t
+        if self.slot_loop is not None:  # (statements: the fallback must clear the flag)
+            self.emit(fn, f"if {guard}: {t} = {a} {op} {b}")
+            self.emit(fn, "else:")
+            self.emit(fn, f"  {t} = {self.site_call(fn, node.selector, a)}({a}, {b})")
+            self.clear_slot_loop_flag(fn)
             return t
         self.emit(fn, f"{t} = {a} {op} {b} if {guard} "
                       f"else {self.site_call(fn, node.selector, a)}({a}, {b})")
@@ -591,15 +650,27 @@ class Compiler:
                       f"else {self.site_call(fn, node.selector, rcv)}({rcv}{extra})")
         return t
 
-    def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None) -> None:
+    def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None,
+                    tail: bool = False, direct: bool = False) -> None:
+        """A literal block's code, in line. ``direct``: the arguments are names of their
+        own (a loop's variable), which the block's parameters may simply be."""
         inner = Scope(scope, fn)
         params = [s for s in block.slots if s.kind is A.SlotKind.ARGUMENT]
         for slot, value in zip(params, args):
+            if direct:
+                inner.vars[slot.name] = Var(value, False, fn)
+                continue
             var = self.declare(inner, slot.name, False)
             self.emit(fn, f"{var.py} = {value}", slot.span)
-        self.init_locals(fn, inner, block.slots)
-        value = self.statements(fn, inner, block.code)
-        if result is not None:
+            if value in fn.ints:
+                fn.ints.add(var.py)
+        self.init_locals(fn, inner, block.slots, block.code)
+        value = self.statements(fn, inner, block.code, tail=tail)
+        if value is _RETURNED:
+            return
+        if tail:
+            self.emit(fn, f"return {value if value is not None else 'None'}")
+        elif result is not None:
             self.emit(fn, f"{result} = {value if value is not None else 'None'}")
 
     def fallback(self, fn: Fn, scope: Scope, node: A.Send, result: str, rcv: str | None,
@@ -637,7 +708,9 @@ class Compiler:
                 self.emit(fn, f"{v} = {box}.{v}", span)
         self.emit(fn, f"{result} = {t}", span)
 
-    def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+    def inline_if(self, fn: Fn, scope: Scope, node: A.Send, tail: bool = False) -> str:
+        """A conditional as Python's if/elif/else; in tail position each branch returns
+        its value itself (no result variable to store and load again)."""
         cond = self.expr(fn, scope, node.receiver)
         # Arguments that are not literal blocks are evaluated before the send, in order,
         # and the branch taken sends them value (Self: every object answers itself).
@@ -655,18 +728,21 @@ class Compiler:
             self.emit(fn, test, node.span)
             fn.indent += 1
             if isinstance(body, A.Block):
-                self.inline_body(fn, scope, body, [], r)
+                self.inline_body(fn, scope, body, [], r, tail)
             elif isinstance(body, _Evaluated):
-                self.emit(fn, f"{r} = {self.value_of(fn, body.code)}", node.span)
+                self.emit(fn, f"{'return' if tail else r + ' ='} {self.value_of(fn, body.code)}",
+                          node.span)
             else:
-                self.emit(fn, f"{r} = {body}", node.span)
+                self.emit(fn, f"{'return' if tail else r + ' ='} {body}", node.span)
             fn.indent -= 1
         if not known:
             self.emit(fn, "else:", node.span)
             fn.indent += 1
             self.fallback(fn, scope, node, r, cond, tuple(values))
+            if tail:
+                self.emit(fn, f"return {r}", node.span)
             fn.indent -= 1
-        return r
+        return _RETURNED if tail else r
 
     def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
@@ -714,10 +790,25 @@ class Compiler:
             args = [i]
         self.emit(fn, f"if {guard}:")
         fn.indent += 1
+        receivers = _slot_loop_receivers(node.args[-1], scope) if INLINE_ON["ARITH"] else None
+        outer_guard = self.slot_loop
+        if receivers:
+            ok = f"_ok{next(self.counter)}"
+            self.emit(fn, f"{ok} = False")
+            self.slot_loop = (ok, {scope.find(n).py for n in receivers}, [])
         self.emit(fn, loop)
+        fn.ints.add(i)  # range() counts with ints
         fn.indent += 1
         fn.loops += 1
-        self.inline_body(fn, scope, node.args[-1], args, None)
+        if receivers:
+            mark = len(fn.lines)
+            self.emit(fn, "pass")  # the once-per-iteration check, filled in below
+        self.inline_body(fn, scope, node.args[-1], args, None, direct=True)
+        if receivers:
+            checks = " and ".join(f"{rcv} is {site}.dobj" for rcv, site in self.slot_loop[2])
+            if checks:
+                fn.lines[mark] = (fn.indent, f"if not {ok}: {ok} = {checks}", node.span)
+            self.slot_loop = outer_guard
         self.emit(fn, "pass")
         fn.loops -= 1
         fn.indent -= 1
@@ -732,15 +823,35 @@ class Compiler:
     # -- assembling Python source
     def assemble(self, fn: Fn, scope_params: list[str]) -> tuple[str, list]:
         """The source of a factory ``_make(K0, K1, ...)`` returning the function, and the
-        span of each line."""
+        span of each line. A method customized for an int ``self`` is two functions: the
+        specialized body, which calls the general one when ``self`` is not an int (kept
+        apart, its locals and closures would make every call's frame larger)."""
         out: list[str] = []
-        spans: list = [None, None]  # line numbers are 1-based; line 1 is the factory
+        spans: list = [None]  # line numbers are 1-based; line 1 is the factory
         consts = ", ".join(f"K{i}" for i in range(len(self.consts)))
         out.append(f"def _make({consts}):")
-        out.append(f"  def {fn.name}({', '.join(scope_params)}):")
         spans.append(None)
-        body = fn.lines
-        if fn.needs_home:
+        spec = fn.specialized
+        if spec is None:
+            self.define(out, spans, fn.name, scope_params, fn.lines, fn.needs_home)
+        else:
+            general = f"{fn.name}__any"
+            self.define(out, spans, general, scope_params, fn.lines, fn.needs_home)
+            body = [(1, "if type(self) is int:", None)] + [
+                (indent + 1, text, span) for indent, text, span in spec.lines] + [
+                (1, f"return {general}({', '.join(scope_params)})", None)]
+            self.define(out, spans, fn.name, scope_params, body, spec.needs_home)
+        out.append(f"  return {fn.name}")
+        spans.append(None)
+        return "\n".join(out) + "\n", spans
+
+    @staticmethod
+    def define(out: list, spans: list, name: str, params: list[str], body: list,
+               needs_home: bool) -> None:
+        """One ``def`` inside the factory (with the non-local return's home if needed)."""
+        out.append(f"  def {name}({', '.join(params)}):")
+        spans.append(None)
+        if needs_home:
             head = [(1, "_home = Home()", None), (1, "try:", None)]
             tail = [(1, "except NonLocalReturn as _e:", None),
                     (2, "if _e.home is _home: return _e.value", None),
@@ -751,12 +862,11 @@ class Compiler:
         for indent, text, span in body:
             out.append("  " + "  " * indent + text)
             spans.append(span)
-        out.append(f"  return {fn.name}")
-        spans.append(None)
-        return "\n".join(out) + "\n", spans
 
     def build(self, fn: Fn, params: list[str]):
         fn.finish()
+        if fn.specialized is not None:
+            fn.specialized.finish()
         source, spans = self.assemble(fn, params)
         filename = f"<uvm:{next(_unit_ids)}:{self.unit_name}>"
         # a line without a span of its own reports the nearest span above it
@@ -778,6 +888,15 @@ class Compiler:
         return namespace["_make"](*self.consts)
 
 
+def _slot_access(site: str, name: str) -> str:
+    """The generated access to data slot ``name`` through a site's cached holder: an
+    attribute of its slot bag (faster), or a subscript of its slot dictionary when the
+    name is a Python keyword."""
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"{site}.bag.{name}"
+    return f"{site}.slots[{name!r}]"
+
+
 def _is_int_literal(code: str) -> bool:
     return code.lstrip("-").isdigit()
 
@@ -789,6 +908,9 @@ def _is_literal(code: str) -> bool:
 
 def _arity(block: A.Block) -> int:
     return sum(1 for s in block.slots if s.kind is A.SlotKind.ARGUMENT)
+
+
+_RETURNED = "<returned>"  # statements() when its last statement returned its value itself
 
 
 class _Evaluated:
@@ -890,6 +1012,111 @@ def _has_closure(node, memo: dict) -> bool:
         answer = False
     memo[key] = (node, answer)
     return answer
+
+
+def _slot_loop_receivers(block, scope: Scope) -> set[str] | None:
+    """The receivers (names of fixed variables) whose data slots the body of this inlined
+    loop reads and writes, when the body does nothing else but integer arithmetic and
+    local variables -- so that no UVM code can run between two of its slot accesses
+    unless an arithmetic guard fails (whose fallback then clears the loop's flag). None
+    when the body does anything more, or makes fewer than two slot accesses (the flag's
+    own test per iteration then costs what it saves)."""
+    if not isinstance(block, A.Block) or any(s.kind is not A.SlotKind.ARGUMENT for s in block.slots):
+        return None
+    params = {s.name for s in block.slots}
+    receivers: set[str] = set()
+    accesses = []
+
+    def fixed(name: str) -> bool:
+        var = scope.find(name)
+        return name not in params and var is not None and not var.assignable
+
+    def plain(node) -> bool:
+        if isinstance(node, (A.Integer, A.Float, A.String)):
+            return True
+        if not isinstance(node, A.Send) or node.resend is not None:
+            return False
+        sel, rcv = node.selector, node.receiver
+        if rcv is None:
+            if not node.args:  # a local, the loop's parameter
+                return sel in params or scope.find(sel) is not None
+            return (len(node.args) == 1 and sel.count(":") == 1 and sel.endswith(":")
+                    and sel[:-1] not in params and scope.find(sel[:-1]) is not None
+                    and scope.find(sel[:-1]).assignable and plain(node.args[0]))
+        if sel in _ARITH_OPS:
+            return plain(rcv) and plain(node.args[0])
+        if isinstance(rcv, A.Send) and rcv.receiver is None and not rcv.args \
+                and rcv.resend is None and fixed(rcv.selector) and not sel.startswith("_"):
+            if not node.args and sel[:1].isalpha():  # a data slot read, it may be
+                receivers.add(rcv.selector)
+                accesses.append(node)
+                return True
+            if len(node.args) == 1 and sel.count(":") == 1 and sel.endswith(":"):
+                receivers.add(rcv.selector)  # a data slot write, it may be
+                accesses.append(node)
+                return plain(node.args[0])
+        return False
+
+    return receivers if all(plain(stmt) for stmt in block.code) and len(accesses) > 1 else None
+
+
+def _stable_int_locals(slots, code) -> set[str]:
+    """The assignable locals among ``slots`` that hold an int all their life: initialised
+    with an integer literal, and every assignment to them anywhere in ``code`` (blocks
+    included) is an integer literal or +, - or * of such values and of such locals. Sound
+    while integer arithmetic is the core world's (the compiler's ARITH guard: redefining
+    it recompiles everything)."""
+    candidates = {s.name for s in slots
+                  if s.kind is A.SlotKind.ASSIGNABLE and isinstance(s.value, A.Integer)}
+    if not candidates:
+        return set()
+    assigned: dict[str, list] = {n: [] for n in candidates}
+    stack = [(n, frozenset()) for n in code]  # (node, names an inner scope shadows there)
+    while stack:
+        node, shadowed = stack.pop()
+        if isinstance(node, A.Return):
+            stack.append((node.value, shadowed))
+        elif isinstance(node, A.Send):
+            if node.receiver is None and node.resend is None and len(node.args) == 1 \
+                    and node.selector.count(":") == 1 and node.selector.endswith(":"):
+                name = node.selector[:-1]
+                if name in candidates and name not in shadowed:
+                    assigned[name].append((node.args[0], shadowed))
+            if node.receiver is not None:
+                stack.append((node.receiver, shadowed))
+            stack.extend((a, shadowed) for a in node.args)
+        elif isinstance(node, A.ObjectLiteral) and node.code is None:
+            stack.extend((s.value, shadowed) for s in node.slots
+                         if s.value is not None and not s.is_method)
+        elif isinstance(node, (A.ObjectLiteral, A.Block)):
+            inner = shadowed | {s.name for s in node.slots if s.kind is A.SlotKind.ARGUMENT}
+            for s in node.slots:  # an initialiser sees the slots declared before it
+                if s.kind is not A.SlotKind.ARGUMENT:
+                    if s.value is not None:
+                        stack.append((s.value, inner))
+                    inner = inner | {s.name}
+            stack.extend((c, inner) for c in node.code or ())
+    stable = set(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(stable):
+            if not all(_int_shaped(e, shadowed, stable) for e, shadowed in assigned[name]):
+                stable.discard(name)
+                changed = True
+    return stable
+
+
+def _int_shaped(node, shadowed, stable: set) -> bool:
+    if isinstance(node, A.Integer):
+        return True
+    if not isinstance(node, A.Send) or node.resend is not None:
+        return False
+    if node.receiver is None and not node.args:
+        return node.selector in stable and node.selector not in shadowed
+    return (node.selector in ("+", "-", "*") and node.receiver is not None
+            and _int_shaped(node.receiver, shadowed, stable)
+            and _int_shaped(node.args[0], shadowed, stable))
 
 
 def _repeats(stmt) -> bool:
@@ -1011,12 +1238,7 @@ def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiter
     spec_scope = Scope(None, spec)
     spec_scope.vars = {name: Var(var.py, False, spec) for name, var in scope.vars.items()}
     c.function(spec, spec_scope, literal.slots, literal.code, result_self=True)
-    spec.finish()
-    fn.finish()
-    fn.lines = [(1, "if type(self) is int:", None)] + [
-        (indent + 1, text, span) for indent, text, span in spec.lines] + fn.lines
-    fn.needs_home = fn.needs_home or spec.needs_home
-    fn.finish = lambda: None  # both bodies are finished
+    fn.specialized = spec  # (assemble makes the general body a function of its own)
 
 
 PROGRAM_CHUNK = 2_000  # top-level statements compiled as one Python function

@@ -15,6 +15,7 @@ maps answer every message the same way, so lookup results are cached per map
 """
 from __future__ import annotations
 
+import sys
 import weakref
 
 from persistent import Persistent
@@ -80,6 +81,7 @@ class UvmObject(Persistent):
     # --- slot access used by the runtime -------------------------------------------------
     def define_slot(self, name: str, value, kind: int, annotations: tuple = ()) -> None:
         """Add or replace a slot (the ``_AddSlots:`` primitive and the compiler use this)."""
+        name = sys.intern(name)  # (see __setstate__)
         old_kind = self._kinds.get(name)
         old_value = self._slots.get(name, _MISSING)
         self._slots[name] = value
@@ -148,6 +150,18 @@ class UvmObject(Persistent):
             new._v_map = m
         return new
 
+    def __setstate__(self, state) -> None:
+        """Loading: slot names become interned strings again. Generated code reads slots
+        with interned names (``slots['x']``, ``bag.x``); Python's dictionary lookup and its
+        specialized attribute access compare keys by identity first, and an unpickled name
+        is a fresh string (a slot read took twice as long after a reload)."""
+        Persistent.__setstate__(self, state)
+        d = instance_dict(self)
+        for attr in ("_slots", "_kinds"):
+            table = d.get(attr)
+            if table:
+                d[attr] = {sys.intern(k): v for k, v in table.items()}
+
     # --- the Python face -----------------------------------------------------------------
     def send(self, selector: str, *args):
         from uvm.runtime.send import send
@@ -182,6 +196,24 @@ _MISSING = object()
 # hot paths read the instance dict directly instead (a ghost's dict is empty: load it first).
 instance_dict = UvmObject.__dict__["__dict__"].__get__
 mark_changed = Persistent.__dict__["_p_changed"].__set__
+
+
+class SlotBag:
+    """An object whose ``__dict__`` is a UvmObject's slot dictionary: Python's attribute
+    access on it (``bag.x``), which the interpreter specializes, costs about two thirds
+    of a dictionary subscript (``slots['x']``). Call sites that keep reading or writing
+    one object's data slot go through it (``send.Site``). Volatile, like the sites."""
+
+
+def bag_of(obj: UvmObject) -> SlotBag:
+    """The object's slot bag (made on first use; a reloaded object gets a new one)."""
+    slots = slots_of(obj)
+    bag = instance_dict(obj).get("_v_bag")
+    if bag is None or bag.__dict__ is not slots:
+        bag = SlotBag()
+        bag.__dict__ = slots
+        obj._v_bag = bag
+    return bag
 
 
 def slots_of(obj: UvmObject) -> dict:

@@ -141,7 +141,7 @@ def _too_large(selector: str, a, b=None):
 def _numeric(selector, op, name):
     def prim(a, b):
         if type(b) not in (int, float) or type(a) not in (int, float):
-            _fail(selector, f"{_short(b)} is not a number")
+            _fail(selector, f"{_short(a if type(a) not in (int, float) else b)} is not a number")
         try:
             return op(a, b)
         except OverflowError:
