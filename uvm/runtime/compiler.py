@@ -36,6 +36,7 @@ from uvm.runtime import equality
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
 from uvm.runtime.objects import ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject
+from uvm.runtime.provenance import split_annotations
 from uvm.syntax import ast as A
 
 # Selectors compiled inline, by the flag that guards them and the trait they live in.
@@ -376,7 +377,10 @@ class Compiler:
             kind = CONSTANT if slot.kind is A.SlotKind.CONSTANT else ASSIGNABLE
             if slot.is_parent:
                 kind |= PARENT
-            layout.append((sys.intern(slot.name), kind, slot.annotations))  # (see UvmObject.__setstate__)
+            annotations = slot.annotations
+            if isinstance(slot.value, A.PythonMethod):  # its provenance is not an annotation
+                annotations = split_annotations(annotations)[1]
+            layout.append((sys.intern(slot.name), kind, annotations))  # (see UvmObject.__setstate__)
             values.append(self.slot_value(fn, scope, slot))
         t = self.tmp()
         self.span = node.span
@@ -390,9 +394,11 @@ class Compiler:
         value = slot.value
         if value is None:
             return "None"
-        if isinstance(value, A.PythonMethod):
+        if isinstance(value, A.PythonMethod):  # filed-out provenance comes back with it
             return self.const(Method(slot.name, "python", value.source, file=value.span.file,
-                                     line=value.span.line, col=value.span.col, core=self.core))
+                                     line=value.span.line, col=value.span.col,
+                                     provenance=split_annotations(slot.annotations)[0],
+                                     core=self.core))
         if slot.is_method:
             return self.const(method_from_literal(slot.name, value, self.source, self.core))
         return self.expr(fn, scope, value)
@@ -1244,8 +1250,10 @@ def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiter
 PROGRAM_CHUNK = 2_000  # top-level statements compiled as one Python function
 
 
-def compile_program(program: A.Program, core: bool = False):
-    """A function (self) -> value running the program's statements with ``self`` = lobby.
+def compile_program(program: A.Program, core: bool = False, names: tuple = ()):
+    """A function (self, *values) -> value running the program's statements with ``self``
+    = lobby. ``names`` are read-only variables of the program, given as ``values`` (the
+    REPL's ``it`` and ``out7``).
 
     A long program is compiled in parts of ``PROGRAM_CHUNK`` statements, run one after
     the other: top-level statements share no Python variables, and Python's compiler needs
@@ -1254,26 +1262,29 @@ def compile_program(program: A.Program, core: bool = False):
     with one is compiled whole."""
     statements = program.statements
     if len(statements) <= PROGRAM_CHUNK or any(isinstance(s, A.Return) for s in statements):
-        return _compile_statements(program, statements, core)
-    parts = [_compile_statements(program, statements[i:i + PROGRAM_CHUNK], core)
+        return _compile_statements(program, statements, core, names)
+    parts = [_compile_statements(program, statements[i:i + PROGRAM_CHUNK], core, names)
              for i in range(0, len(statements), PROGRAM_CHUNK)]
 
-    def run_parts(self):
+    def run_parts(self, *values):
         value = None
         for part in parts:
-            value = part(self)
+            value = part(self, *values)
         return value
     return run_parts
 
 
-def _compile_statements(program: A.Program, statements: tuple, core: bool):
+def _compile_statements(program: A.Program, statements: tuple, core: bool, names: tuple):
     c = Compiler("<top level>", core, program.source)
     fn = Fn("top_level", ["self"], None)
     c.run_once = statements
     scope = Scope(None, fn)
+    params = ["self"] + [c.declare(scope, name, False).py for name in names]
+    fn.params = params
+    fn.fixed |= set(params)
     with _nesting_guard(program.span.file), _gc_paused():
         c.function(fn, scope, (), statements, result_self=False)
-        return c.build(fn, ["self"])
+        return c.build(fn, params)
 
 
 @contextlib.contextmanager

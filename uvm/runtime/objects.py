@@ -44,6 +44,20 @@ class Map:
 
 _maps: "weakref.WeakValueDictionary[tuple, Map]" = weakref.WeakValueDictionary()
 
+class Confined:
+    """The innermost model-written method running (``call``: receiver, granted object
+    ids, arguments; see uvm.runtime.confinement). While one runs, every object made is
+    noted in ``made`` (id -> object): its write policy lets it change what it made."""
+    __slots__ = ("call", "made", "depth")
+
+    def __init__(self):
+        self.call = None
+        self.made = {}
+        self.depth = 0    # model-written calls nested inside one another
+
+
+confined = Confined()
+
 
 def all_maps() -> list[Map]:
     return list(_maps.values())
@@ -77,6 +91,8 @@ class UvmObject(Persistent):
     def __init__(self):
         self._slots = {}
         self._kinds = {}
+        if confined.call is not None:
+            confined.made[id(self)] = self
 
     # --- slot access used by the runtime -------------------------------------------------
     def define_slot(self, name: str, value, kind: int, annotations: tuple = ()) -> None:
@@ -145,9 +161,14 @@ class UvmObject(Persistent):
         ann = self.__dict__.get("_annotations")
         if ann:
             new._annotations = ann
+        notes = self.__dict__.get("_intents")  # what the model is told (uvm.runtime.intents)
+        if notes:
+            new._intents = notes
         m = instance_dict(self).get("_v_map")
         if m is not None:
             new._v_map = m
+        if confined.call is not None:
+            confined.made[id(new)] = new
         return new
 
     def __setstate__(self, state) -> None:
@@ -280,6 +301,11 @@ class UvmList(PersistentList):
     UVM code compares elements with UVM's ``=`` (see ``uvm.runtime.equality``), never
     with the host's ``==`` that PersistentList inherits (``1 == True`` there)."""
 
+    def __init__(self, initlist=None):
+        PersistentList.__init__(self, initlist)
+        if confined.call is not None:
+            confined.made[id(self)] = self
+
 
 # --- collections keyed by UVM equality ---------------------------------------------------------
 #
@@ -392,6 +418,8 @@ class UvmDict(Keyed):
         self._v_index = None
         self._v_pending = list(items)
         self._rebuild()
+        if confined.call is not None:  # (model-written code may change what it made)
+            confined.made[id(self)] = self
 
     def __getstate__(self):
         return {"items": self.entries()}
@@ -439,6 +467,8 @@ class UvmSet(Keyed):
         self._v_index = None
         self._v_pending = [(e, None) for e in elements]
         self._rebuild()
+        if confined.call is not None:  # (model-written code may change what it made)
+            confined.made[id(self)] = self
 
     def __getstate__(self):
         return {"elements": [k for k, _ in self.entries()]}
