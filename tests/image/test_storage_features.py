@@ -97,7 +97,7 @@ def test_an_image_made_by_release_0_1_0_still_opens(tmp_path):
         assert im.eval("-7 % 2") == -1
         assert im.eval("(| s | s: set copy. s add: 1. s add: true. s add: 1. s size)") == 2
         assert im.print_string(im.eval("traits integer")).startswith("(| parent*.")
-        assert core_world(im.lobby) == core_world(fresh_lobby())
+        assert core_world(im.lobby) == fresh_core_world()
 
 
 def core_world(lobby) -> dict:
@@ -113,6 +113,6 @@ def core_world(lobby) -> dict:
             for path, obj in objects.items()}
 
 
-def fresh_lobby():
-    with uvm.open(memory=True) as im:
-        return im.lobby
+def fresh_core_world() -> dict:
+    with uvm.open(memory=True) as im:  # (read while open: a memory image loads on demand)
+        return core_world(im.lobby)
