@@ -12,6 +12,10 @@ from uvm.syntax import parse
 # files must be safe to file into an image that may already have parts of them).
 CORE_VERSION = 6
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
+            # Self fidelity (issue 17): UVM equality in collections, value on every object,
+            # hash, sets, Self's % and block arity, printStrings for every object.
+            5: ["10-defaultBehavior.uvm", "20-numbers.uvm", "30-booleans-nil.uvm",
+                "40-blocks.uvm", "50-strings.uvm", "60-collections.uvm", "70-tree.uvm"],
             6: ["80-intents.uvm", "90-examples.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
