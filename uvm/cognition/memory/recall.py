@@ -1,15 +1,19 @@
 """Hybrid recall: which memories answer a question best.
 
 One line, Generative Agents style: a memory's score is
-``vector*relevance + lexical*bm25 + recency*decay + importance*importance + time*in_period``
-(each term normalised over the candidates to 0..1), plus ``graph`` times the best score
-of a top hit it is linked to. Then two rules: a summary among the best hits is opened and
+``vector*relevance + lexical*bm25 + recency*decay + importance*importance + time*in_period
++ speaker*named`` (each term normalised over the candidates to 0..1; ``in_period``: the
+memory's time is in the period the question names, "in May 2023"; ``named``: the
+question names the memory's speaker), plus ``graph`` times the best score
+of a top hit it is linked to times its own relevance (the larger of its two normalised
+similarities: a link counts as far as the linked memory bears on the question). Then two rules: a summary among the best hits is opened and
 its archived members compete in its place (rehydration), and a newer memory about the
 same subject as an older one (the same ``subject``, or the same speaker saying nearly
 the same thing) ranks above it -- an update outranks what it updates.
 
-Candidates are the nearest memories by vector similarity and the best by BM25 (``index``);
-the graph adds their neighbours (``MemoryStore.neighbours``). The weights are settings of
+Candidates are the nearest memories by vector similarity, the best by BM25 (``index``),
+and the memories said by or naming someone the question names; the graph adds the
+neighbours of the best (``MemoryStore.neighbours``). The weights are settings of
 the store, defaulting to ``recall-settings.json``, which ``benchmarks/memory.py --tune``
 fitted on the benchmark's dev split.
 """
@@ -30,6 +34,7 @@ from uvm.cognition.memory.index import index_for
 from uvm.cognition.memory.store import Memory, MemoryStore, make_memory
 
 MODES = ("hybrid", "vector", "lexical")
+SESSION_EDGE = 0.5  # the previous/next memory of a session is a weaker link than a name
 DAY = 86400.0
 
 
@@ -74,7 +79,7 @@ class Recalled:
 
 class _Candidate:
     __slots__ = ("memory", "vector", "terms", "last", "importance", "base", "graph", "score",
-                 "parts", "via", "depth")
+                 "parts", "via", "depth", "relevance")
 
     def __init__(self, memory: Memory, vector, terms, via=None, depth=0):
         self.memory, self.vector, self.terms, self.via, self.depth = memory, vector, terms, via, depth
@@ -88,7 +93,7 @@ class _Candidate:
         self.last = last
         imp = memory._slots.get("importance")
         self.importance = float(imp) if isinstance(imp, (int, float)) else 0.5
-        self.base = self.graph = self.score = 0.0
+        self.base = self.graph = self.score = self.relevance = 0.0
         self.parts: dict = {}
 
 
@@ -127,6 +132,10 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
         if s not in pool:
             m = store.live[s]
             pool[s] = _Candidate(m, None, None)
+    for name in txt.names(question):  # the graph, from the question: who and what it names
+        for s in store.named(name, int(w["namedCandidates"])):
+            if s not in pool:
+                pool[s] = _Candidate(store.live[s], None, None)
     scorer = _Scorer(ix, q, qterms, question, store, w)
     scorer.features(list(pool.values()))
     scorer.normalise(list(pool.values()))
@@ -136,17 +145,20 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
     # the graph: neighbours of the best hits
     seeds = sorted(pool.values(), key=lambda c: -c.base)[:int(w["seeds"])]
     added = []
+    links: list[tuple[_Candidate, float]] = []
     for seed in seeds:
-        for nb, _why in store.neighbours(seed.memory):
+        for nb, why in store.neighbours(seed.memory):
             c = pool.get(nb.serial)
             if c is None:
                 c = pool[nb.serial] = _Candidate(nb, None, None)
                 added.append(c)
-            c.graph = max(c.graph, seed.base)
+            links.append((c, seed.base * (SESSION_EDGE if "session" in why else 1.0)))
     if added:
         scorer.features(added)
         for c in added:
             scorer.base(c)
+    for c, strength in links:  # a link counts as far as the linked memory is relevant itself
+        c.graph = max(c.graph, strength * c.relevance)
 
     # rehydration: the best summaries are opened, their members compete in their place
     opened: set[int] = set()
@@ -163,7 +175,7 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
             scorer.features(members)
             for c in members:
                 scorer.base(c)
-                c.graph = max(c.graph, summary.base)
+                c.graph = max(c.graph, summary.base * c.relevance)
                 pool.setdefault(("archived", c.memory.serial), c)
     final = [c for c in _ranked(pool.values(), w) if c.memory.serial not in opened]
     _updates_first(final, w)
@@ -187,6 +199,7 @@ class _Scorer:
     def __init__(self, ix, q, qterms, question, store, w):
         self.ix, self.q, self.qterms, self.w, self.store = ix, q, qterms, w, store
         self.period = txt.period(question)
+        self.named = set(txt.names(question))
         self.now = store.latest
         self.half_life = float(w["recencyHalfLifeDays"]) * DAY
         self.vrange = (0.0, 1.0)
@@ -225,11 +238,14 @@ class _Scorer:
         t = 0.0
         if self.period is not None:
             t = 1.0 if self.period[0] <= c.memory.epoch < self.period[1] else 0.0
+        c.relevance = max(v, lx)
+        speaker = c.memory._slots.get("speaker")
+        said = 1.0 if speaker and speaker.lower() in self.named else 0.0
         w = self.w
         c.base = (w["vector"] * v + w["lexical"] * lx + w["recency"] * rec
-                  + w["importance"] * c.importance + w["time"] * t)
+                  + w["importance"] * c.importance + w["time"] * t + w["speaker"] * said)
         c.parts.update(vector=round(v, 4), lexical=round(lx, 4), recency=round(rec, 4),
-                       importance=c.importance, time=t)
+                       importance=c.importance, time=t, speaker=said)
 
 
 def _updates_first(cands: list[_Candidate], w) -> None:

@@ -127,6 +127,7 @@ class MemoryStore(Persistent):
         self.sessions = OOBTree()             # session -> LLTreeSet of serials
         self.subjects = OOBTree()             # subject -> LLTreeSet of serials (live)
         self.names = OOBTree()                # name -> LLTreeSet of serials (live)
+        self.speakers = OOBTree()             # speaker, lower-case -> LLTreeSet of serials (live)
         self.archives = PersistentList()      # the curator's BLOBs, one a run
         self.settings = PersistentMapping()   # overrides of DEFAULT_SETTINGS and recall weights
         self.next_serial = 1
@@ -198,6 +199,9 @@ class MemoryStore(Persistent):
             _set_in(self.subjects, subject).insert(serial)
         for name in memory.hidden("_names", ()):
             _set_in(self.names, name).insert(serial)
+        speaker = memory._slots.get("speaker")
+        if speaker:
+            _set_in(self.speakers, speaker.lower()).insert(serial)
         self.changed()
 
     def _leave(self, memory: Memory) -> None:
@@ -212,12 +216,26 @@ class MemoryStore(Persistent):
             _discard(self.subjects, subject, serial)
         for name in memory.hidden("_names", ()):
             _discard(self.names, name, serial)
+        speaker = memory._slots.get("speaker")
+        if speaker:
+            _discard(self.speakers, speaker.lower(), serial)
         self.changed()
 
     def changed(self) -> None:
         self.token = os.urandom(8)
 
     # --- finding --------------------------------------------------------------------------------
+    def named(self, name: str, limit: int) -> list[int]:
+        """Serials of the newest ``limit`` live memories said by, or naming, ``name``
+        (lower-case): the graph's way from a name in a question to memories."""
+        out: list[int] = []
+        for tree in (self.speakers, self.names):
+            members = tree.get(name)
+            if members is not None:
+                keys = list(members.keys())
+                out += keys[-limit:]
+        return out
+
     def get(self, serial: int) -> Memory | None:
         """The live memory with this serial, or the live summary that holds it archived."""
         seen = 0
