@@ -131,6 +131,23 @@ class SearchIndex:
 
     # --- keeping up with the store ---------------------------------------------------------------
     def sync(self, store: MemoryStore) -> None:
+        self._follow(store)
+        if not self._agrees(store):
+            # the store went back to an older state (an undo, here or by another client):
+            # serials this index took for committed are gone or back, so start again
+            cache = self._entries
+            self.__init__()
+            self._entries = cache  # (a memory's vector and terms never change)
+            self._follow(store)
+
+    def _agrees(self, store: MemoryStore) -> bool:
+        main = self.main.entries.serials[self.alive]
+        count = len(main) + len(self.recent)
+        total = int(main.sum()) + int(self.recent.serials.sum())
+        return count == store.live_count and total == store.serial_sum
+
+    def _follow(self, store: MemoryStore) -> None:
+        store._p_activate()  # a ghost's _p_changed and _p_serial say nothing yet
         clean = (store._p_jar is not None and not store._p_changed
                  and store._p_serial != _Z64)
         key = (store.token, store._p_serial, self.main.max_serial)
@@ -281,24 +298,30 @@ def load_ann(store: MemoryStore, main: Main):
 
 
 def persist_ann(store: MemoryStore) -> bool:
-    """Store the ANN graph of the current index as a BLOB (in the caller's transaction),
-    when there is one and the stored one is not for the same entries."""
+    """Store an ANN graph over the live memories as a BLOB (in the caller's transaction)
+    when there are at least ``annThreshold`` of them and the stored graph is not for
+    exactly these. It is made for the entries in the order the next rebuild of ``main``
+    puts them (main's live ones, then the recent ones), so that rebuild finds it."""
     ix = index_for(store)
-    main = ix.main
-    if main.ann is None or (store.ann is not None and store.ann.get("signature") == main.signature()):
+    entries = Entries.join(ix.main.entries.take(ix.alive), ix.recent)
+    if len(entries) < store.setting("annThreshold"):
+        return False
+    signature = hashlib.sha256(entries.serials.tobytes()).hexdigest()
+    if store.ann is not None and store.ann.get("signature") == signature:
         return False
     import tempfile
     from persistent.mapping import PersistentMapping
     from ZODB.blob import Blob
+    graph = ix.main.ann if ix.main.signature() == signature and ix.main.ann is not None \
+        else build_ann(entries.vectors)
     with tempfile.NamedTemporaryFile(suffix=".hnsw") as tmp:
-        main.ann.save_index(tmp.name)
+        graph.save_index(tmp.name)
         with open(tmp.name, "rb") as f:
             data = f.read()
     blob = Blob()
     with blob.open("w") as f:
         f.write(data)
-    store.ann = PersistentMapping({"blob": blob, "signature": main.signature(),
-                                   "entries": len(main.entries)})
+    store.ann = PersistentMapping({"blob": blob, "signature": signature, "entries": len(entries)})
     return True
 
 

@@ -130,8 +130,7 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
     pool: dict = {}  # serial (live) or ('archived', serial) -> candidate
     for s, _ in ix.vector_top(q, n) + ix.lexical_top(qterms, n):
         if s not in pool:
-            m = store.live[s]
-            pool[s] = _Candidate(m, None, None)
+            pool[s] = _Candidate(store.live[s], None, None)
     for name in txt.names(question):  # the graph, from the question: who and what it names
         for s in store.named(name, int(w["namedCandidates"])):
             if s not in pool:

@@ -132,6 +132,7 @@ class MemoryStore(Persistent):
         self.settings = PersistentMapping()   # overrides of DEFAULT_SETTINGS and recall weights
         self.next_serial = 1
         self.live_count = 0
+        self.serial_sum = 0                   # of the live serials: the index checks itself by it
         self.archived_count = 0
         self.removals = 0                     # serials that left ``live`` (for the index)
         self.latest = 0.0                     # the newest memory's time: recall's "now"
@@ -194,6 +195,7 @@ class MemoryStore(Persistent):
         serial = memory.serial
         self.live[serial] = memory
         self.live_count += 1
+        self.serial_sum += serial
         subject = memory._slots.get("subject")
         if subject is not None:
             _set_in(self.subjects, subject).insert(serial)
@@ -209,6 +211,7 @@ class MemoryStore(Persistent):
         serial = memory.serial
         del self.live[serial]
         self.live_count -= 1
+        self.serial_sum -= serial
         self.removals += 1
         self.removed_token = os.urandom(8)
         subject = memory._slots.get("subject")
