@@ -123,6 +123,8 @@ def _run(opts) -> int:
         from uvm.llm.synthesis import install
         synth = install(image)  # a failed send writes its method when the run has a model
         if synth is not None:
+            from uvm.cognition.memory.briefing import register
+            register()  # the brief tells the model what the image remembers about the send
             synth.synthesize_anyway = opts.synthesize_anyway
             if opts.approve:
                 from uvm.llm.synthesis.approval import NoTerminal, TerminalApproval

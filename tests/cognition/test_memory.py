@@ -274,3 +274,36 @@ def test_an_older_image_gets_the_memory_object(tmp_path):
         assert image.connection.root()["uvm.core_version"] >= 8
         image.eval("memory remember: 'upgraded'")
         assert image.eval("(memory recall: 'upgraded' Limit: 1) first text") == "upgraded"
+
+
+# --- showing it, and the brief -------------------------------------------------------------------
+
+def test_inspect_shows_a_memorys_links_and_graph_draws_its_neighbourhood(image):
+    from uvm.repl.graph import dot_source
+    from uvm.repl.inspector import inspect_value
+    from uvm.runtime.naming import ObjectNames
+    image.eval("memory remember: 'I met Beth at the market' Session: 's'."
+               "memory remember: 'Beth sells honey' Session: 's'")
+    image.tm.begin()
+    first = api.store_for(image).by_id("m1")
+    text = inspect_value(first, ObjectNames(image.lobby))
+    assert "links (" in text and "next in its session" in text and "Beth sells honey" in text
+    dot = dot_source(first, ObjectNames(image.lobby))
+    assert dot.startswith("digraph memory") and "next in its session" in dot and "Beth sells honey" in dot
+    image.tm.abort()
+
+
+def test_the_brief_includes_the_memories_about_the_send(image):
+    from uvm.cognition.memory import briefing
+    from uvm.llm.synthesis import prompt
+    from uvm.llm.synthesis.guardian import Signature
+    image.eval("memory remember: 'A percent of a number is the number times the percent over 100'."
+               "memory remember: 'The cat sleeps on the radiator'")
+    briefing.register()
+    image.tm.begin()
+    calc = image.eval("lobby")
+    brief = prompt.Brief(calc, "percent:Of:", (10, 50), calc, Signature.for_selector("percent:Of:"))
+    text = brief.text()
+    image.tm.abort()
+    assert "Notes from memory" in text and "times the percent over 100" in text
+    assert "radiator" not in text

@@ -6,10 +6,12 @@ Each answers UVM values and turns bad input into a ``UvmError`` that says what w
 """
 from __future__ import annotations
 
-from uvm.cognition.memory import api
+from uvm.cognition.memory import api, briefing
 from uvm.cognition.memory.store import Memory, store_of
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import UvmDict, UvmList, UvmObject
+
+briefing.register()  # once UVM code uses memory, briefs include what it remembers
 
 _OPTIONS = {"id": "id", "time": "time", "at": "time", "session": "session", "speaker": "speaker",
             "subject": "subject", "importance": "importance", "about": "about"}
@@ -158,6 +160,15 @@ def linksOf(m):  # noqa: N802
     if not isinstance(m, Memory):
         raise UvmError("links is for memories")
     return UvmList([nb for nb, _ in _store_of_memory(m).neighbours(m)] + list(m.hidden("_links", ())))
+
+
+def links_with_reasons(m: Memory) -> list[tuple[object, str]]:
+    """(object, why) for each link of a memory, for :inspect and :graph."""
+    rows = [(nb, why) for nb, why in _store_of_memory(m).neighbours(m)]
+    rows += [(o, "linked object") for o in m.hidden("_links", ())]
+    if m.is_summary:
+        rows += [(v, "archived member") for v in membersOf(m)]
+    return rows
 
 
 def membersOf(m):  # noqa: N802

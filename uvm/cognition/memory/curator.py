@@ -24,12 +24,13 @@ import numpy as np
 from uvm.cognition.memory import archive
 from uvm.cognition.memory import text as txt
 from uvm.cognition.memory import vectors as vec
-from uvm.cognition.memory.store import Memory, MemoryStore, make_memory
+from uvm.cognition.memory.store import Memory, MemoryStore, make_memory, speakers_of
 
 CHUNK = 2048          # candidates clustered together (keeps k-means linear in the count)
 ITERATIONS = 8
 CENTRAL_TEXTS = 3     # texts an extractive summary quotes
 KEYWORDS = 120        # words of the members a summary adds to its lexical text
+MAX_NAMES = 200       # names of its members a summary is indexed by
 
 
 @dataclass
@@ -148,6 +149,8 @@ def _summarise(store, writer, members: list[Memory], centroid, summarize) -> Mem
     related = sorted({s for m in members for s in m.hidden("_related", ()) if s not in inside})
     for m in members:
         store._leave(m)
+    heard = sorted({sp for m in members for sp in speakers_of(m)})
+    names = list(dict.fromkeys(n for m in members for n in m.hidden("_names", ())))[:MAX_NAMES]
     summary = store.add(f"{head}: {body}", vec.pack(centroid[None, :])[0],
                         time=txt.iso(max(epochs)),
                         speaker=speakers[0] if len(speakers) == 1 else None,
@@ -158,6 +161,11 @@ def _summarise(store, writer, members: list[Memory], centroid, summarize) -> Mem
     summary._members = tuple(m.serial for m in members)
     summary._frame = where
     summary._keywords = _keywords(texts)
+    # the summary stands in for its members in the tables: whom they heard, what they name
+    store._leave(summary)
+    summary._speakers = tuple(heard)
+    summary._names = tuple(names)
+    store._enter(summary)
     for m in members:
         store.archived[m.serial] = summary.serial
     store.archived_count += len(members)
@@ -210,6 +218,7 @@ def rehydrate(store: MemoryStore, summary: Memory) -> list[Memory]:
             m._members = tuple(rec["members"])
             m._frame = tuple(rec["frame"])
             m._keywords = rec.get("keywords", "")
+            m._speakers = tuple(rec.get("speakers", ()))
         store._enter(m)
         if store.archived.get(m.serial) == summary.serial:
             del store.archived[m.serial]

@@ -222,12 +222,14 @@ class SearchIndex:
                     if self.alive[i]:
                         out.append((int(main.entries.serials[i]), float(1 - d)))
             else:
-                sims = main.entries.vectors @ query
+                with one_blas_thread():
+                    sims = main.entries.vectors @ query
                 sims[~self.alive] = -2.0
                 top = _top(sims, n)
                 out += [(int(main.entries.serials[i]), float(sims[i])) for i in top if sims[i] > -2]
         if len(self.recent):
-            sims = self.recent.vectors @ query
+            with one_blas_thread():
+                sims = self.recent.vectors @ query
             out += [(int(self.recent.serials[i]), float(sims[i])) for i in _top(sims, n)]
         out.sort(key=lambda p: -p[1])
         return out[:n]
@@ -259,10 +261,41 @@ class SearchIndex:
     def df(self, term: str) -> int:
         return self.main.df.get(term, 0) + len(self.recent_postings.postings.get(term, ()))
 
-    def lexical_of(self, query: list[str], terms: list[list[str]]) -> np.ndarray:
-        """BM25 scores of other documents (archived members) on this index's statistics."""
+    def lexical_of(self, query: list[str], docs: list[Counter]) -> np.ndarray:
+        """BM25 scores of some documents (term counts: candidates, archived members) on
+        this index's statistics."""
         n_docs, avgdl = self.stats()
-        return Postings(terms).scores(query, self.df, n_docs, avgdl)
+        weights = {}
+        for term in set(query):
+            d = self.df(term)
+            if d:
+                weights[term] = math.log(1 + (n_docs - d + 0.5) / (d + 0.5))
+        out = np.zeros(len(docs), dtype=np.float32)
+        if not weights:
+            return out
+        for i, counts in enumerate(docs):
+            total = 0.0
+            length = sum(counts.values())
+            norm = K1 * (1 - B + B * length / avgdl)
+            for term, idf in weights.items():
+                tf = counts.get(term)
+                if tf:
+                    total += idf * tf * (K1 + 1) / (tf + norm)
+            out[i] = total
+        return out
+
+
+_blas = None
+
+
+def one_blas_thread():
+    """A matrix-vector product is bound by memory, not arithmetic: more BLAS threads only
+    wait for each other (on a busy machine, several times slower), so searches use one."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

@@ -23,6 +23,8 @@ import functools
 import json
 import os
 import time as _time
+import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +33,7 @@ from uvm.cognition.memory import archive
 from uvm.cognition.memory import text as txt
 from uvm.cognition.memory import vectors as vec
 from uvm.cognition.memory.index import index_for
-from uvm.cognition.memory.store import Memory, MemoryStore, make_memory
+from uvm.cognition.memory.store import Memory, MemoryStore, make_memory, speakers_of
 
 MODES = ("hybrid", "vector", "lexical")
 SESSION_EDGE = 0.5  # the previous/next memory of a session is a weaker link than a name
@@ -78,11 +80,11 @@ class Recalled:
 
 
 class _Candidate:
-    __slots__ = ("memory", "vector", "terms", "last", "importance", "base", "graph", "score",
+    __slots__ = ("memory", "vector", "last", "importance", "base", "graph", "score",
                  "parts", "via", "depth", "relevance")
 
-    def __init__(self, memory: Memory, vector, terms, via=None, depth=0):
-        self.memory, self.vector, self.terms, self.via, self.depth = memory, vector, terms, via, depth
+    def __init__(self, memory: Memory, vector, via=None, depth=0):
+        self.memory, self.vector, self.via, self.depth = memory, vector, via, depth
         last = memory.epoch
         access = memory._slots.get("lastAccess")
         if access:
@@ -130,11 +132,11 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
     pool: dict = {}  # serial (live) or ('archived', serial) -> candidate
     for s, _ in ix.vector_top(q, n) + ix.lexical_top(qterms, n):
         if s not in pool:
-            pool[s] = _Candidate(store.live[s], None, None)
+            pool[s] = _Candidate(store.live[s], None)
     for name in txt.names(question):  # the graph, from the question: who and what it names
         for s in store.named(name, int(w["namedCandidates"])):
             if s not in pool:
-                pool[s] = _Candidate(store.live[s], None, None)
+                pool[s] = _Candidate(store.live[s], None)
     scorer = _Scorer(ix, q, qterms, question, store, w)
     scorer.features(list(pool.values()))
     scorer.normalise(list(pool.values()))
@@ -149,7 +151,7 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
         for nb, why in store.neighbours(seed.memory):
             c = pool.get(nb.serial)
             if c is None:
-                c = pool[nb.serial] = _Candidate(nb, None, None)
+                c = pool[nb.serial] = _Candidate(nb, None)
                 added.append(c)
             links.append((c, seed.base * (SESSION_EDGE if "session" in why else 1.0)))
     if added:
@@ -169,7 +171,7 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
             break
         for summary in todo:
             opened.add(summary.memory.serial)
-            members = [_Candidate(m, v, None, via=summary.via or summary.memory, depth=summary.depth + 1)
+            members = [_Candidate(m, v, via=summary.via or summary.memory, depth=summary.depth + 1)
                        for m, v in _members_of(store, summary.memory)]
             scorer.features(members)
             for c in members:
@@ -186,7 +188,7 @@ def _ranked(cands, w) -> list[_Candidate]:
     out = []
     for c in cands:
         c.score = c.base + w["graph"] * c.graph
-        c.parts["graph"] = round(c.graph, 4)
+        c.parts["graph"] = c.graph
         out.append(c)
     out.sort(key=lambda c: -c.score)
     return out
@@ -212,12 +214,10 @@ class _Scorer:
             vs = vec.unpack([c.memory.vector for c in need])
             for c, v in zip(need, vs):
                 c.vector = v
-        from uvm.cognition.memory.index import search_text
-        terms = txt.terms_of_many([search_text(c.memory) for c in cands])
-        lex = self.ix.lexical_of(self.qterms, terms)
+        counts = [_counts(c.memory) for c in cands]
+        lex = self.ix.lexical_of(self.qterms, counts)
         sims = np.stack([c.vector for c in cands]) @ self.q
-        for c, t, l, s in zip(cands, terms, lex, sims):
-            c.terms = t
+        for c, l, s in zip(cands, lex, sims):
             c.parts["vectorRaw"] = float(s)
             c.parts["lexicalRaw"] = float(l)
 
@@ -238,13 +238,24 @@ class _Scorer:
         if self.period is not None:
             t = 1.0 if self.period[0] <= c.memory.epoch < self.period[1] else 0.0
         c.relevance = max(v, lx)
-        speaker = c.memory._slots.get("speaker")
-        said = 1.0 if speaker and speaker.lower() in self.named else 0.0
+        said = 1.0 if any(sp.lower() in self.named for sp in speakers_of(c.memory)) else 0.0
         w = self.w
         c.base = (w["vector"] * v + w["lexical"] * lx + w["recency"] * rec
                   + w["importance"] * c.importance + w["time"] * t + w["speaker"] * said)
-        c.parts.update(vector=round(v, 4), lexical=round(lx, 4), recency=round(rec, 4),
-                       importance=c.importance, time=t, speaker=said)
+        c.parts.update(vector=v, lexical=lx, recency=rec, importance=c.importance, time=t,
+                       speaker=said)
+
+
+_term_counts: "weakref.WeakKeyDictionary[Memory, Counter]" = weakref.WeakKeyDictionary()
+
+
+def _counts(memory: Memory) -> Counter:
+    """A memory's BM25 term counts (kept while the memory object lives)."""
+    c = _term_counts.get(memory)
+    if c is None:
+        from uvm.cognition.memory.index import search_text
+        c = _term_counts[memory] = Counter(txt.terms(search_text(memory)))
+    return c
 
 
 def _updates_first(cands: list[_Candidate], w) -> None:
@@ -257,18 +268,19 @@ def _updates_first(cands: list[_Candidate], w) -> None:
     vs = np.stack([c.vector for c in top])
     sims = vs @ vs.T
     tau = float(w["updateSimilarity"])
-    order = sorted(range(len(top)), key=lambda i: top[i].memory.epoch)
+    epochs = [c.memory.epoch for c in top]
+    slots = [c.memory._slots for c in top]
+    order = sorted(range(len(top)), key=epochs.__getitem__)
     for _ in range(2):  # chains of updates settle in two passes
         for a_pos, i in enumerate(order):
-            a = top[i]
+            a, sa = top[i], slots[i]
             for j in order[a_pos + 1:]:
-                b = top[j]
-                if b.memory.epoch <= a.memory.epoch or b.score > a.score:
+                b, sb = top[j], slots[j]
+                if epochs[j] <= epochs[i] or b.score > a.score:
                     continue
-                sa, sb = a.memory._slots, b.memory._slots
-                same = (sa.get("subject") is not None and sa.get("subject") == sb.get("subject")) \
-                    or (sims[i, j] >= tau and sa.get("speaker") == sb.get("speaker"))
-                if same:
+                subject = sa.get("subject")
+                if (subject is not None and subject == sb.get("subject")) \
+                        or (sims[i, j] >= tau and sa.get("speaker") == sb.get("speaker")):
                     b.score = a.score + 1e-3
                     b.parts["updates"] = sa.get("id")
 
@@ -299,6 +311,7 @@ def view_of(store: MemoryStore, rec: dict, holder: Memory | None = None) -> Memo
         m._members = tuple(rec["members"])
         m._frame = tuple(rec["frame"])
         m._keywords = rec.get("keywords", "")
+        m._speakers = tuple(rec.get("speakers", ()))
     if holder is not None:
         m._archived_in = holder.serial
     return m
@@ -315,5 +328,6 @@ def _finish(store, rows, touch: bool) -> list[Recalled]:
             if store.live.get(target.serial) is target:
                 target.accessCount = (target._slots.get("accessCount") or 0) + 1
                 target.lastAccess = now
-        out.append(Recalled(memory, round(float(score), 6), parts, via))
+        out.append(Recalled(memory, round(float(score), 6),
+                            {k: round(v, 4) if isinstance(v, float) else v for k, v in parts.items()}, via))
     return out

@@ -80,7 +80,7 @@ class Memory(UvmObject):
                    previous=d.get("_previous"), related=list(d.get("_related", ())))
         if rec["kind"] == "summary":
             rec.update(members=list(d["_members"]), frame=list(d["_frame"]),
-                       keywords=d.get("_keywords", ""))
+                       keywords=d.get("_keywords", ""), speakers=list(d.get("_speakers", ())))
         return rec
 
 
@@ -201,8 +201,7 @@ class MemoryStore(Persistent):
             _set_in(self.subjects, subject).insert(serial)
         for name in memory.hidden("_names", ()):
             _set_in(self.names, name).insert(serial)
-        speaker = memory._slots.get("speaker")
-        if speaker:
+        for speaker in speakers_of(memory):
             _set_in(self.speakers, speaker.lower()).insert(serial)
         self.changed()
 
@@ -219,8 +218,7 @@ class MemoryStore(Persistent):
             _discard(self.subjects, subject, serial)
         for name in memory.hidden("_names", ()):
             _discard(self.names, name, serial)
-        speaker = memory._slots.get("speaker")
-        if speaker:
+        for speaker in speakers_of(memory):
             _discard(self.speakers, speaker.lower(), serial)
         self.changed()
 
@@ -293,6 +291,14 @@ class MemoryStore(Persistent):
         if holder is not None:
             add(holder, "its summary")
         return list(out.values())
+
+
+def speakers_of(memory: Memory) -> tuple:
+    """Who said it: the speaker, or for a summary everyone its members heard from."""
+    if memory.is_summary:
+        return memory.hidden("_speakers", ())
+    speaker = memory._slots.get("speaker")
+    return (speaker,) if speaker else ()
 
 
 def _set_in(tree, key) -> LLTreeSet:
