@@ -4,7 +4,8 @@ Memory Curator on, in transactions of 1,000 (a live system's stream).
 The stream starts with the benchmark's 12 dialogues (``memory_data``, their own 2023
 dates) and goes on with distractor memories of other people, later in time, whose texts
 are drawn from a pool of 30,000 (6,678 distinct: people repeat themselves; it keeps the
-embedding cheap). The bound is 20,000 live memories; a curation brings them to 16,000.
+embedding cheap). The bound is 20,000 live memories; a curation brings them to 18,000
+(``curateTo`` 0.9), so the live count saws between the two.
 The dialogues are the oldest memories and nobody recalls them, so they are archived in
 the first curations.
 

@@ -1,8 +1,8 @@
 """The Memory Curator (the seed, Part V.2): live memory kept bounded by summarising what is
 rarely used and archiving the originals.
 
-A run picks the memories least worth keeping live -- fewest accesses, then longest
-unused; never the newest ``keepRecent`` share -- clusters them by embedding (spherical
+A run picks the memories least worth keeping live -- originals before summaries, then
+fewest accesses, then longest unused; never the newest ``keepRecent`` share -- clusters them by embedding (spherical
 k-means, a cluster about ``clusterSize`` memories), writes one summary memory per cluster
 (extractive: its most central texts, or the model's when one is given), moves the
 members' full records into this run's archive BLOB (``archive``) and takes them out of
@@ -88,11 +88,11 @@ def _least_kept(store: MemoryStore, n: int) -> list[Memory]:
     if protected:
         memories = memories[:-protected]  # serial order: the newest are last
 
-    def kept(m: Memory):
+    def kept(m: Memory):  # originals before summaries, then the least used, the longest unused
         s = m._slots
         last = s.get("lastAccess")
         used = txt.parse_time(last) if last else m.epoch
-        return (s.get("accessCount") or 0, used)
+        return (m.is_summary, s.get("accessCount") or 0, used)
     memories.sort(key=kept)
     chosen = memories[:n]
     chosen.sort(key=lambda m: m.epoch)

@@ -133,10 +133,18 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
     for s, _ in ix.vector_top(q, n) + ix.lexical_top(qterms, n):
         if s not in pool:
             pool[s] = _Candidate(store.live[s], None)
-    for name in txt.names(question):  # the graph, from the question: who and what it names
+    named = set(txt.names(question))
+    opened: set[int] = set()
+    for name in named:  # the graph, from the question: who and what it names
         for s in store.named(name, int(w["namedCandidates"])):
             if s not in pool:
-                pool[s] = _Candidate(store.live[s], None)
+                m = store.live[s]
+                if m.is_summary:  # the named one's archived memories, through the summaries
+                    opened.add(s)
+                    for view, v, via in _named_inside(store, m, named, m, 0):
+                        pool.setdefault(("archived", view.serial), _Candidate(view, v, via=via, depth=1))
+                else:
+                    pool[s] = _Candidate(m, None)
     scorer = _Scorer(ix, q, qterms, question, store, w)
     scorer.features(list(pool.values()))
     scorer.normalise(list(pool.values()))
@@ -162,8 +170,7 @@ def recall(store: MemoryStore, question: str, k: int = 5, *, mode: str = "hybrid
         c.graph = max(c.graph, strength * c.relevance)
 
     # rehydration: the best summaries are opened, their members compete in their place
-    opened: set[int] = set()
-    for _round in range(3):
+    for _round in range(4):
         ranked = _ranked(pool.values(), w)
         todo = [c for c in ranked[:int(w["openSummaries"]) + k]
                 if c.memory.is_summary and c.memory.serial not in opened][:int(w["openSummaries"])]
@@ -239,6 +246,8 @@ class _Scorer:
             t = 1.0 if self.period[0] <= c.memory.epoch < self.period[1] else 0.0
         c.relevance = max(v, lx)
         said = 1.0 if any(sp.lower() in self.named for sp in speakers_of(c.memory)) else 0.0
+        if said and c.memory.is_summary:
+            said = 0.5  # someone named is among the many it stands for
         w = self.w
         c.base = (w["vector"] * v + w["lexical"] * lx + w["recency"] * rec
                   + w["importance"] * c.importance + w["time"] * t + w["speaker"] * said)
@@ -283,6 +292,20 @@ def _updates_first(cands: list[_Candidate], w) -> None:
                         or (sims[i, j] >= tau and sa.get("speaker") == sb.get("speaker")):
                     b.score = a.score + 1e-3
                     b.parts["updates"] = sa.get("id")
+
+
+def _named_inside(store: MemoryStore, summary: Memory, named: set, via: Memory, depth: int):
+    """(view, vector, via) for the archived memories under ``summary`` said by or naming
+    someone in ``named``, descending only into the summaries that heard from them."""
+    if depth > 12:
+        return
+    for view, v in _members_of(store, summary):
+        if view.is_summary:
+            if any(sp.lower() in named for sp in speakers_of(view)):
+                yield from _named_inside(store, view, named, via, depth + 1)
+        elif any(sp.lower() in named for sp in speakers_of(view)) \
+                or named & set(view.hidden("_names", ())):
+            yield view, v, via
 
 
 def _members_of(store: MemoryStore, summary: Memory) -> list[tuple[Memory, np.ndarray]]:

@@ -109,7 +109,7 @@ def make_memory(traits: UvmObject, serial: int, values: dict, vector: bytes, epo
 
 DEFAULT_SETTINGS = {
     "liveBound": 20000,        # live memories past which remember/ingest curate (0: never)
-    "curateTo": 0.8,           # a curation brings the live count down to this share of the bound
+    "curateTo": 0.9,           # a curation brings the live count down to this share of the bound
     "clusterSize": 16,         # memories a summary stands for, about
     "keepRecent": 0.1,         # the newest share of live memories is never archived
     "annThreshold": 300000,    # live memories past which vector search is approximate (hnswlib)
