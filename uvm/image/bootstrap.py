@@ -38,8 +38,6 @@ def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     return out
 
 
-
-
 def upgrade_world(lobby: UvmObject, from_version: int) -> None:
     """Bring the core world of an older image up to CORE_VERSION (the caller commits)."""
     for version in range(from_version + 1, CORE_VERSION + 1):

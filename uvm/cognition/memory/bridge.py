@@ -18,7 +18,7 @@ _OPTIONS = {"id": "id", "time": "time", "at": "time", "session": "session", "spe
 
 
 def remember(memory, text=None, time=None, session=None, subject=None, speaker=None,
-             about=None, **_ignored):
+             about=None):
     """``memory remember: 'text'`` and its keyword variants."""
     if not isinstance(text, str):
         raise UvmError(f"remember: needs a string, not {_kind(text)}")

@@ -69,8 +69,7 @@ class Entries:
 
 
 class Postings:
-    """A small inverted index scored with the BM25 formula, for ``recent`` and for
-    archived members read back from a summary."""
+    """A small inverted index scored with the BM25 formula, for ``recent``."""
 
     def __init__(self, terms: list[list[str]]):
         self.lengths = np.array([len(t) for t in terms], dtype=np.float32)

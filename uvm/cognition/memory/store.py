@@ -310,8 +310,8 @@ def _set_in(tree, key) -> LLTreeSet:
 
 def _discard(tree, key, serial: int) -> None:
     s = tree.get(key)
-    if s is not None:
-        s.remove(serial) if serial in s else None
+    if s is not None and serial in s:
+        s.remove(serial)
         if not len(s):
             del tree[key]
 
