@@ -105,6 +105,7 @@ def test_the_repl_shows_no_third_party_progress_bar_when_the_model_loads(awake, 
     tqdm bar (``Loading weights: 100%|...``) is drawn."""
     from tests.repl.test_pty_synthesis import RecordingTerminal
     t = RecordingTerminal(["--memory", "--llm", "embedded"], tmp_path)
+    t.wait = 300  # the real model writing on 2 busy cores
     try:
         t.wait_for("uvm>")
         t.send("lobby _AddSlots: (| calc = (| parent* = traits clonable |) |)\r")

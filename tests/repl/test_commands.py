@@ -1,9 +1,6 @@
 """The :commands, run through a Session (the REPL and the kernel share it)."""
 from __future__ import annotations
 
-import os
-import stat
-
 import pytest
 
 import uvm
@@ -137,32 +134,6 @@ def test_graph_writes_dot_and_shows_it_without_graphviz(session, image, tmp_path
     assert "traits clonable" in dot.read_text()
     svg = session.run(f":graph point {tmp_path / 'p.svg'}")
     assert "not installed" in svg.output and (tmp_path / "p.dot").exists()
-
-
-def test_graph_uses_graphviz_when_installed(session, image, tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "dot"       # records its arguments and answers with a tiny SVG
-    fake.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'args'}\ncat > {tmp_path / 'in.dot'}\n"
-                    "echo '<svg>picture</svg>'\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ["PATH"])
-    here = tmp_path / "here"
-    here.mkdir()
-    monkeypatch.chdir(here)
-    out = session.run(":graph 3")
-    (written,) = out.files                    # a temporary file, named in the message
-    assert out.output == f"wrote {written}" and written.endswith("/3.svg")
-    assert os.path.dirname(written) != str(here) and list(here.iterdir()) == []
-    with open(written) as f:
-        assert f.read().strip() == "<svg>picture</svg>"
-    assert (tmp_path / "args").read_text().strip() == "-Tsvg"
-    assert "traits integer" in (tmp_path / "in.dot").read_text()
-    session.run("'a string'")                 # no argument: the last value
-    (last,) = session.run(":graph").files
-    assert last.endswith("/last-value.svg") and "traits string" in (tmp_path / "in.dot").read_text()
-    session.run(f":graph lobby {tmp_path / 'l.png'}")
-    assert (tmp_path / "args").read_text().strip() == "-Tpng"
 
 
 def test_model_approve_debug_mode_quit(session):

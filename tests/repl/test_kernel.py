@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import time
+
+from xml.etree import ElementTree
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 import uvm
-from tests.conftest import REPO
+from tests.conftest import REPO, require_program
 from uvm.cli import main as uvm_main
 
 TIMEOUT = 60
@@ -34,12 +38,7 @@ def start(kernels: str, tmp_path, **env):
     ready client."""
     km = KernelManager(kernel_name="uvm",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]))
-    bin_dir = tmp_path / "bin"           # a stand-in for Graphviz's dot: a tiny SVG
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "dot").write_text("#!/bin/sh\ncat > /dev/null\necho '<svg>uvm</svg>'\n")
-    (bin_dir / "dot").chmod(0o755)
-    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO,
-               PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""), **env)
+    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO, **env)
     km.start_kernel(env=env, cwd=str(tmp_path))
     client = km.client()
     client.start_channels()
@@ -63,13 +62,31 @@ def kernel(tmp_path):
             km.shutdown_kernel(now=False)
 
 
-def shell_reply(client, kind: str) -> dict:
-    """The next shell reply of this kind (a kernel_info_reply that waiting for the kernel
-    left behind is skipped)."""
-    while True:
-        msg = client.get_shell_msg(timeout=TIMEOUT)
-        if msg["msg_type"] == kind:
+def shell_reply(client, msg_id: str) -> dict:
+    """The reply to request ``msg_id`` (others, such as a second kernel_info_reply from
+    wait_for_ready, are passed over); fails if none came within TIMEOUT seconds."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            msg = client.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if msg["parent_header"].get("msg_id") == msg_id:
             return msg["content"]
+    raise AssertionError(f"the kernel sent no reply within {TIMEOUT} s")
+
+
+def wait_for_output(client, text: str) -> None:
+    """Until the kernel printed ``text``; fails after TIMEOUT seconds in all."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            msg = client.get_iopub_msg(timeout=max(0.1, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if msg["msg_type"] == "stream" and text in msg["content"]["text"]:
+            return
+    raise AssertionError(f"the kernel did not print {text!r} within {TIMEOUT} s")
 
 
 def execute(client, code):
@@ -101,34 +118,58 @@ def test_cells_results_output_errors_and_completion(kernel):
     reply, out = execute(client, ":inspect answer")
     assert reply["status"] == "ok" and "42" in out[0][1]["text"]
 
-    reply, out = execute(client, ":graph 3")
-    shown = [c for t, c in out if t == "display_data"]
-    assert shown and shown[0]["data"]["image/svg+xml"].strip() == "<svg>uvm</svg>"
-
     msg = client.complete("traits integer fact", 19, reply=True, timeout=TIMEOUT)["content"]
     assert msg["status"] == "ok" and msg["matches"] == ["factorial"]
     assert (msg["cursor_start"], msg["cursor_end"]) == (15, 19)
     msg = client.complete("answ", 4, reply=True, timeout=TIMEOUT)["content"]
     assert msg["matches"] == ["answer"]
 
-    client.is_complete("(| x <- 3")
-    assert shell_reply(client, "is_complete_reply") == {"status": "incomplete", "indent": "  "}
-    client.inspect("traits integer", 14)
-    found = shell_reply(client, "inspect_reply")
+    asked = client.is_complete("(| x <- 3")
+    assert shell_reply(client, asked) == {"status": "incomplete", "indent": "  "}
+    asked = client.inspect("traits integer", 14)
+    found = shell_reply(client, asked)
     assert found["found"] and "traits integer" in found["data"]["text/plain"]
+
+
+def test_did_you_mean_in_the_kernel_without_a_model(kernel):
+    km, client, tmp_path = kernel
+    reply, _ = execute(client, "3 factorail")
+    assert reply["evalue"] == "doesNotUnderstand: #factorail, sent to 3 (did you mean #factorial?)"
+
+
+def test_global_options_before_kernel_install(tmp_path):
+    prefix = tmp_path / "prefix"
+    assert uvm_main(["--image", str(tmp_path / "x.fs"), "kernel", "install", "--prefix",
+                     str(prefix)]) == 0
+    spec = json.loads((prefix / "share" / "jupyter" / "kernels" / "uvm" / "kernel.json")
+                      .read_text())
+    assert spec["argv"][-2:] == ["--image", str(tmp_path / "x.fs")]
+    assert uvm_main(["--memory", "kernel", "install", "--prefix", str(prefix)]) == 0
+    spec = json.loads((prefix / "share" / "jupyter" / "kernels" / "uvm" / "kernel.json")
+                      .read_text())
+    assert spec["argv"][-1] == "--memory"
+
+
+def test_graph_shows_graphviz_svg_in_the_notebook(kernel):
+    require_program("dot", "graphviz")
+    km, client, tmp_path = kernel
+    execute(client, "lobby _AddSlots: (| point = (| parent* = traits clonable. x <- 3 |) |)")
+    reply, out = execute(client, ":graph point")
+    shown = [c for t, c in out if t == "display_data"]
+    assert reply["status"] == "ok" and shown, out
+    svg = ElementTree.fromstring(shown[0]["data"]["image/svg+xml"])
+    assert svg.tag.endswith("svg")
+    assert "x <-" in [t.text for t in svg.iter() if t.tag.endswith("text")]
 
 
 def test_interrupt_rolls_the_cell_back_and_the_kernel_goes_on(kernel):
     km, client, tmp_path = kernel
     # (stop_on_error=False: else the kernel aborts what is sent right after the interrupt)
-    client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. [true] whileTrue: []",
-                   stop_on_error=False)
-    while True:                          # wait until the loop is running
-        msg = client.get_iopub_msg(timeout=TIMEOUT)
-        if msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
-            break
+    asked = client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. "
+                           "[true] whileTrue: []", stop_on_error=False)
+    wait_for_output(client, "started")   # the loop is running
     km.interrupt_kernel()
-    reply = shell_reply(client, "execute_reply")
+    reply = shell_reply(client, asked)
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
     reply, out = execute(client, "lobby _SlotNames includes: 'mark'")
     assert reply["status"] == "ok", reply

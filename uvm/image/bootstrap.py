@@ -2,8 +2,6 @@
 the ``.uvm`` sources of ``WORLD_PACKAGES`` (each package's files in name order)."""
 from __future__ import annotations
 
-from importlib import resources
-
 from uvm.runtime import intents, send
 from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
@@ -28,6 +26,7 @@ WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition.memory")
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(file name, text) of each core-world source (or of those named), in filing-in order."""
+    from importlib import resources  # only when the world is built: start-up stays cheap
     out = []
     for package in WORLD_PACKAGES:
         short = package.rpartition(".")[2]

@@ -125,7 +125,8 @@ def model_command(argv: list[str]) -> int:
     from uvm.image.image import ImageError
     from uvm.llm.settings import backend_for, configure_run
     try:
-        configure_run(opts.llm)
+        if opts.llm:  # else the run's model: a global --llm, $UVM_LLM or the config file
+            configure_run(opts.llm)
         with _open(opts) as image:
             if opts.what == "status":
                 print("\n".join(status_lines(image)))
@@ -231,17 +232,22 @@ def _train(image, opts) -> int:
 def methods_command(argv: list[str]) -> int:
     """The methods the language model wrote: list them (in the image or in one object),
     show one with its provenance, remove one, or have the model write one again. PATH is
-    an object's path of slots from the lobby (calc, traits integer)."""
+    an object's path of slots from the lobby (calc, traits integer). Every call of a
+    model-written method is confined and limited; trust lifts its time and memory limits
+    and size bounds (untrust puts them back); --disabled lists the methods that a newer
+    confinement policy disabled when the image was opened."""
     from uvm.llm.synthesis import methods as M
     p = argparse.ArgumentParser(
         prog="uvm methods", description=methods_command.__doc__,
-        usage="uvm methods [--synthesized] [PATH] [--json]\n"
-              "       uvm methods show|remove PATH SELECTOR\n"
+        usage="uvm methods [--synthesized|--disabled] [PATH] [--json]\n"
+              "       uvm methods show|remove|trust|untrust PATH SELECTOR\n"
               "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--hint TEXT] "
               "[--llm SPEC]")
-    p.add_argument("words", nargs="*", metavar="[show|remove|regenerate] PATH [SELECTOR]")
+    p.add_argument("words", nargs="*", metavar="[show|remove|regenerate|trust|untrust] PATH [SELECTOR]")
     p.add_argument("--synthesized", action="store_true",
                    help="list the model-written methods (the default)")
+    p.add_argument("--disabled", action="store_true",
+                   help="list the model-written methods the confinement policy disabled")
     p.add_argument("--image", metavar="PATH", help="the image (default $UVM_IMAGE or "
                                                    "./live_image.fs)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -263,7 +269,7 @@ def methods_command(argv: list[str]) -> int:
     from uvm.runtime.errors import UvmError, format_error
     from uvm.syntax import UvmSyntaxError
     try:
-        if action == "regenerate":
+        if action == "regenerate" and opts.llm:
             configure_run(opts.llm)
     except LLMError as e:
         print(f"uvm: {e}", file=sys.stderr)
@@ -272,11 +278,18 @@ def methods_command(argv: list[str]) -> int:
         with open_image(opts.image, read_only=action in ("list", "show")) as image:
             obj = M.object_at(image, " ".join(words)) if words else None
             if action == "list":
-                entries = M.synthesized_methods(image, obj)
-                text = M.table(entries) if entries else "no model-written methods"
+                entries = M.synthesized_methods(image, obj, disabled=opts.disabled)
+                text = M.table(entries) if entries else \
+                    "no disabled model-written methods" if opts.disabled else "no model-written methods"
             elif action == "show":
                 entries = [M.synthesized_method(image, obj, selector)]
                 text = M.details(entries[0])
+            elif action in ("trust", "untrust"):
+                entries = [M.set_trusted(image, obj, selector, action == "trust")]
+                text = (f"{action}ed {entries[0].where} {selector}: "
+                        + ("its calls are no longer limited in time, memory or size (still "
+                           "confined)" if action == "trust" else "its calls are limited again")
+                        + f" (`uvm undo {image.history(1)[0].id}` takes it back)")
             elif action == "remove":
                 entries = [M.remove_method(image, obj, selector)]
                 text = (f"removed {entries[0].where} {selector} "

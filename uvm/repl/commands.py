@@ -16,6 +16,7 @@ from typing import Callable
 
 from uvm.runtime.errors import UvmError
 from uvm.syntax import UvmSyntaxError
+from uvm.syntax.source import read_source
 from uvm.repl.session import Outcome, Session, model_status
 
 
@@ -253,10 +254,12 @@ def _filein(session: Session, arg: str) -> Outcome | str:
         raise CommandError("usage: :filein FILE")
     path = os.path.expanduser(arg)
     try:
-        with open(path, encoding="utf-8") as f:
-            source = f.read()
+        source = read_source(path)           # UTF-8, read as `uvm FILE` reads it
     except OSError as e:
         raise CommandError(f"cannot read {arg}: {e.strerror}") from None
+    except UvmSyntaxError as e:              # not UTF-8
+        return Outcome("syntax", error=e.pretty() + "\n(nothing was filed in)",
+                       ename="SyntaxError", evalue=e.message)
     try:
         session.image.eval(source, path, "filein")
     except UvmSyntaxError as e:

@@ -105,7 +105,9 @@ def _kernel_class():
                 self._session = Session(image, filename="<cell>", origin="jupyter",
                                         approve=True)
                 from uvm.llm.synthesis import install
-                install(image)  # a not-understood message writes its method, with a model
+                if install(image) is not None:  # a not-understood message writes its method
+                    from uvm.cognition.memory.briefing import register
+                    register()  # ... told what the image remembers about the send
             return self._session
 
         # --- messages ------------------------------------------------------------------------
@@ -265,6 +267,9 @@ def main(argv: list[str]) -> int:
                       help="the language model that writes missing methods (default: none, "
                            "unless $UVM_LLM or the config file names one)")
     opts = p.parse_args(argv)
+    if not (opts.image or opts.memory):  # uvm --image X kernel install
+        from uvm.image.storage import run_image
+        opts.image, opts.memory = run_image()
     if opts.llm:
         from uvm.llm.errors import LLMError
         from uvm.llm.settings import parse_spec

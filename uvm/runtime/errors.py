@@ -124,7 +124,9 @@ def as_uvm_error(exc: BaseException) -> UvmError:
     elif isinstance(exc, ZeroDivisionError):
         err = UvmError("division by zero")
     elif isinstance(exc, MemoryError):
-        err = UvmError("out of memory")
+        err = UvmError(f"out of memory: {exc}" if str(exc) else "out of memory")
+    elif getattr(exc, "reported_as_is", False):  # the confinement's limits and refusals
+        err = UvmError(str(exc))
     else:
         err = UvmError(f"{type(exc).__name__}: {exc}")
     if not err.frames:

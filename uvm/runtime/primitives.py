@@ -130,8 +130,9 @@ def _does_not_understand(obj, message: Message):
     see ``send.synthesizer``) the missing method is written instead of failing."""
     if send_mod.synthesizer is not None and not message.selector.startswith("_"):
         return send_mod.synthesizer(obj, message)
-    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}",
-                   selector=message.selector, receiver=obj)
+    from uvm.runtime.typos import did_you_mean
+    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}"
+                   + did_you_mean(obj, message.selector), selector=message.selector, receiver=obj)
 
 
 def _short(value) -> str:

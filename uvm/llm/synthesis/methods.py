@@ -21,7 +21,7 @@ from uvm.runtime.provenance import send_source, when
 from uvm.syntax import parse
 
 ORIGIN = "methods"   # the history's origin for removals and regenerations
-ACTIONS = ("show", "remove", "regenerate")
+ACTIONS = ("show", "remove", "regenerate", "trust", "untrust")
 
 
 class MethodsError(Exception):
@@ -45,12 +45,30 @@ def is_synthesized(value) -> bool:
     return isinstance(value, Method) and bool((value.provenance or {}).get("synthesized"))
 
 
-def synthesized_methods(image, obj: UvmObject | None = None) -> list[SynthesizedMethod]:
+def synthesized_methods(image, obj: UvmObject | None = None,
+                        disabled: bool = False) -> list[SynthesizedMethod]:
     """The model-written methods of ``obj``, or of every object reachable from the lobby
-    through slots (nearest the lobby first). Reads slots only: no code runs."""
+    through slots (nearest the lobby first); ``disabled``: only those the re-audit of
+    the confinement policy disabled. Reads slots only: no code runs."""
     if obj is not None:
-        return _methods_of(obj, path_of(image, obj))
-    return [m for o, path in walk_paths(image.lobby, limit=None) for m in _methods_of(o, path)]
+        found = _methods_of(obj, path_of(image, obj))
+    else:
+        found = [m for o, path in walk_paths(image.lobby, limit=None) for m in _methods_of(o, path)]
+    return [m for m in found if _disabled(m)] if disabled else found
+
+
+def _disabled(entry: SynthesizedMethod) -> bool:
+    """Disabled by the re-audit, or failing the policy now (an image opened read-only
+    has not been audited again yet): the reason goes into the entry's provenance."""
+    if entry.provenance.get("disabled"):
+        return True
+    from uvm.runtime import confinement
+    try:
+        confinement.check_source(entry.source)
+    except confinement.PolicyError as e:
+        entry.provenance["disabled"] = f"it breaks the confinement policy {confinement.POLICY}: {e}"
+        return True
+    return False
 
 
 def _methods_of(obj: UvmObject, path: str | None) -> list[SynthesizedMethod]:
@@ -89,6 +107,27 @@ def remove_method(image, obj: UvmObject, selector: str) -> SynthesizedMethod:
     entry = synthesized_method(image, obj, selector)
     image.run(lambda: obj.remove_slot(selector), f"remove {entry.where} {selector}", ORIGIN)
     return entry
+
+
+def set_trusted(image, obj: UvmObject, selector: str, trusted: bool = True) -> SynthesizedMethod:
+    """Lift (or put back) the per-call time and memory limits and the size bounds of a
+    model-written method; the membrane and its write policy stay either way. One recorded
+    evaluation (``undo`` takes it back)."""
+    entry = synthesized_method(image, obj, selector)
+
+    def change():
+        method = obj._slots[selector]
+        provenance = dict(method.provenance)
+        if trusted:
+            provenance["trusted"] = True
+        else:
+            provenance.pop("trusted", None)
+        method.provenance = provenance
+        method._fn = None  # compiled again, with the new setting, on its next send
+        obj._p_changed = True
+        send_mod.invalidate(selector)
+    image.run(change, f"{'trust' if trusted else 'untrust'} {entry.where} {selector}", ORIGIN)
+    return synthesized_method(image, obj, selector)
 
 
 def regenerate(image, obj: UvmObject, selector: str, send: str | None = None,
@@ -150,11 +189,16 @@ def example_send(image, entry: SynthesizedMethod) -> str:
 # --- text for the front ends ----------------------------------------------------------------
 
 def table(entries: list[SynthesizedMethod]) -> str:
-    """One line per method: selector, where it is, model, attempts, when, sent from."""
-    head = ("selector", "where", "model", "attempts", "written", "sent from")
+    """One line per method: selector, where it is, model, attempts, when, limits, sent from
+    (or, for disabled methods, why they were disabled)."""
+    disabled = any(e.provenance.get("disabled") for e in entries)
+    head = ("selector", "where", "model", "attempts", "written", "limits",
+            "disabled because" if disabled else "sent from")
     rows = [(e.selector, e.where, str(e.provenance.get("model") or e.provenance.get("backend")),
              str(e.provenance.get("attempts", "?")), when(e.provenance.get("written")),
-             e.provenance.get("sent_from") or "") for e in entries]
+             "trusted" if e.provenance.get("trusted") else "limited",
+             (e.provenance.get("disabled") if disabled else e.provenance.get("sent_from")) or "")
+            for e in entries]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
     return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip()
                      for r in [head, *rows])

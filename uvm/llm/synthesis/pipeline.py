@@ -12,7 +12,9 @@ from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, change
 from uvm.llm.synthesis.prompt import Brief, arg_names_for
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
                               understood_selectors)
-from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
+from uvm.llm.synthesis.sandbox import (ConfinementBreach, SandboxMemoryError, SandboxTimeout,
+                                       compile_audited, limits)
+from uvm.runtime.confinement import membrane
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
@@ -46,8 +48,11 @@ def install(image, attempts: int = ATTEMPTS, backend=None) -> "Synthesizer | Non
 
 
 def set_approver(approver) -> None:
-    """Ask ``approver(selector, code, where) -> bool`` before installing a model-written
-    method (None: install without asking). No effect when no synthesizer is installed."""
+    """Ask ``approver(selector, code, where) -> bool`` before keeping a model-written
+    method (None: keep it without asking). It is asked after the method's first run,
+    which happens confined in a savepoint, so that ``where`` can say which objects
+    besides its receiver the method changes; no means the savepoint is rolled back.
+    No effect when no synthesizer is installed."""
     if isinstance(send_mod.synthesizer, Synthesizer):
         send_mod.synthesizer.approver = approver
 
@@ -77,7 +82,7 @@ class Synthesizer:
                  seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
-        # is installed (the interactive REPL sets it; scripts and -c only with --approve)
+        # is kept (the interactive REPL sets it; scripts and -c only with --approve)
         self.approver = None
         # the typo check: synthesize_anyway skips it (--synthesize-anyway); confirm_typo(
         # selector, suggestion) -> bool lets the person at a terminal ask the model anyway
@@ -257,18 +262,19 @@ class Synthesizer:
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
              examples=()):
         """Audit, compile, install in a savepoint, run, test against the user's examples;
+        in approval mode ask the person (telling them what else the run changed);
         (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
         except CovenantViolationError as e:
             return False, None, f"the guardian rejected it: {e}"
-        except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+        except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
             return False, None, f"it does not compile: {e}"
-        if self.approver is not None:
-            code, fn = self._approved(receiver, selector, holder, signature, code, fn)
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()
+        # approval mode: writes outside the policy are noted, not refused, and shown
+        changed = membrane.recording = {} if self.approver is not None else None
         try:
             method = Method(selector, "python", code, signature.params[1:], f"<model:{selector}>",
                             1, 1, provenance=dict(provenance), core=False)
@@ -283,34 +289,61 @@ class Synthesizer:
         except SandboxTimeout as e:
             self._rollback(sp)
             return False, None, f"it was stopped: {e}"
-        except MemoryError:
+        except (MemoryError, SandboxMemoryError) as e:
             self._rollback(sp)
-            return False, None, "it ran out of memory (the memory bound was hit)"
+            return False, None, f"it ran out of memory (the memory bound was hit: {e})"
+        except ConfinementBreach as e:
+            self._rollback(sp)
+            return False, None, f"it was refused: {e}"
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
             return False, None, f"running it raised {type(e).__name__}: {e}"
+        finally:
+            membrane.recording = None
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
             return False, None, "it answered nothing (None) and changed nothing: return the result"
-        wrong = self._check_examples(examples)
+        membrane.recording = changed
+        try:
+            wrong = self._check_examples(examples)
+        finally:
+            membrane.recording = None
         if wrong is None and examples and not uses_its_inputs(code):
             wrong = "it ignores self and its arguments: compute the answer from them"
         if wrong is not None:
             self._rollback(sp)
             return False, None, wrong
+        if self.approver is not None:
+            edited = self._approve(receiver, selector, code, holder, method, changed, sp,
+                                   signature)
+            if edited is not None:  # the person's edit runs (confined) in its place
+                ok, value, why = self._try(receiver, selector, args, holder, signature, edited,
+                                           provenance, started, examples)
+                if not ok:
+                    self._edited = False
+                return ok, value, why
         if started is not None:
             self._note_times(holder, selector, started)
         self._record(holder, selector, code, provenance)
         return True, value, ""
 
-    def _approved(self, receiver, selector, holder, signature, code, fn):
-        """Approval mode: (code, function) to install, as the person decided -- the
-        model's, or their edit of it once the guardian passed it. Raises when they decline
-        it, ``TryAgain`` when they want another answer from the model."""
+    def _approve(self, receiver, selector, code, holder, method, changed: dict, sp,
+                 signature) -> str | None:
+        """Approval mode, after the confined first run: ask the person, telling them which
+        objects besides the receiver the run changed. Yes keeps the method, and those
+        objects become its grants (it may change them on later calls too); an edit the
+        guardian passes is returned, to be run in its place; no raises (nothing stays), and
+        "try again" raises ``TryAgain`` for another answer from the model."""
         from uvm.llm.synthesis.approval import decision_of
         where = where_it_goes(receiver, holder, self.image.lobby)
-        self._edited = False  # (an edit of an earlier attempt's method that then failed)
-        shown, note, refused = code, "", ""  # shown: the model's code, or a refused edit
+        others = list(changed.values())
+        if others:
+            where += "; when run it also changed " + ", ".join(
+                name_of(o, self.image.lobby) for o in others) + \
+                " (keeping it lets it change those on every call)"
+        elif self._edited:  # the person's own edit, which changed nothing else: approved
+            return None
+        shown, note, refused = code, "", ""  # shown: the method, or a refused edit of it
         while True:
             began = clock()
             try:
@@ -320,26 +353,41 @@ class Synthesizer:
                 self._waited += clock() - began
             decision = decision_of(answer)
             if decision.action == "install" and shown is code:
-                return code, fn
+                self._grant(selector, code, method, others)
+                return None
             if decision.action == "again":
+                self._rollback(sp)
                 raise TryAgain(decision.hint)
             if decision.action == "install":  # the refused edit cannot be installed
                 note = refused + " (edit it again, or answer n)"
                 continue
             if decision.action != "edit":
+                self._rollback(sp)
                 raise UvmError(f"doesNotUnderstand: #{selector}, and the model's method was "
                                "not installed (declined)", selector=selector, receiver=receiver)
             shown = with_covenant_line(decision.code)
             try:
-                edited_fn = compile_audited(shown, signature, filename=f"<model:{selector}>")
+                compile_audited(shown, signature, filename=f"<model:{selector}>")
             except CovenantViolationError as e:
                 note = refused = f"The guardian rejected your edit: {e}"
                 continue
             except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
                 note = refused = f"Your edit does not compile: {e}"
                 continue
+            self._rollback(sp)
             self._edited = True
-            return shown, edited_fn
+            return shown
+
+    def _grant(self, selector: str, code: str, method, others: list) -> None:
+        """The objects outside the write policy an approved method changed may be changed
+        by it from now on: recorded in its provenance and compiled into its policy."""
+        grants = {o._p_oid.hex(): name_of(o, self.image.lobby)
+                  for o in others if getattr(o, "_p_oid", None) is not None}
+        if grants:
+            method.provenance["may_change"] = grants
+            method._fn = compile_audited(code, None, f"<model:{selector}>",
+                                         grants=frozenset(bytes.fromhex(k) for k in grants))
+            send_mod.invalidate(selector)  # caches hold the function compiled without them
 
     def _note_times(self, holder, selector: str, started: float) -> None:
         """Record how long writing the method took -- the model's time and the person's
@@ -371,7 +419,7 @@ class Synthesizer:
                         got = code(self.image.lobby)
                 except (KeyboardInterrupt, SystemExit):
                     raise
-                except SandboxTimeout as e:
+                except (SandboxTimeout, SandboxMemoryError) as e:
                     return f"the example `{expr}` was stopped: {e}"
                 except BaseException as e:  # noqa: BLE001
                     return f"the example `{expr}` raised {type(e).__name__}: {e}"
