@@ -8,6 +8,7 @@ import pytest
 import uvm
 from uvm.cognition.memory import api
 from uvm.cognition.memory.recall import recall
+from uvm.runtime import send
 from uvm.runtime.errors import UvmError
 
 pytest.importorskip("bm25s")
@@ -124,12 +125,14 @@ def test_a_thought_stores_its_question_and_answer_linked_to_it(image):
     assert [m.serial for m, _ in store.neighbours(a)] == [1]
     image.tm.abort()
 
-    def failing():
-        api.remember_thought(image, thought, "A question", "An answer")
+    def failing():  # through the seam the Synaptic Cycle uses: the running world, no image
+        api.remember_thought(send.world, thought, "A question", "An answer")
         raise UvmError("the thought failed")
     with pytest.raises(UvmError):
         image.run(failing, "t", "api")
     assert image.eval("memory size") == 2
+    found = image.run(lambda: [r.text for r in api.recall(send.world, "storing tea", 5)], "r", "api")
+    assert sorted(found) == ["Black tea keeps longest, sealed and dry.", "Which tea keeps best?"]
 
 
 def test_a_remembered_memory_is_found_in_the_same_evaluation_and_an_aborted_one_is_not(image):
@@ -300,10 +303,13 @@ def test_the_brief_includes_the_memories_about_the_send(image):
     image.eval("memory remember: 'A percent of a number is the number times the percent over 100'."
                "memory remember: 'The cat sleeps on the radiator'")
     briefing.register()
-    image.tm.begin()
-    calc = image.eval("lobby")
-    brief = prompt.Brief(calc, "percent:Of:", (10, 50), calc, Signature.for_selector("percent:Of:"))
-    text = brief.text()
-    image.tm.abort()
+    try:
+        image.tm.begin()
+        calc = image.eval("lobby")
+        brief = prompt.Brief(calc, "percent:Of:", (10, 50), calc, Signature.for_selector("percent:Of:"))
+        text = brief.text()
+        image.tm.abort()
+    finally:  # the other tests' briefs stay as they were
+        prompt.CONTEXT_PROVIDERS.remove(briefing.memories_for)
     assert "Notes from memory" in text and "times the percent over 100" in text
     assert "radiator" not in text

@@ -6,6 +6,11 @@ runs with ``image.run``): nothing here commits, so a failed thought remembers no
     remember(image, 'Sam moved to Lyon', session='s3', speaker='Sam', time='2023-05-14')
     recall(image, 'Where does Sam live?', k=5)       -> [Recalled(memory, score, parts, via)]
     remember_thought(image, thought, question, answer) -> (question memory, answer memory)
+
+``image`` may be an Image, a lobby, the ``memory`` object or the running world
+(``uvm.runtime.send.world``), so code that UVM calls needs no image of its own: these two
+are the seam the Synaptic Cycle looks up (``recall`` for the memories relevant to a text,
+``remember_thought`` for a question and its answer).
     curate(image) / rehydrate(image, summary) / stats(image)
 """
 from __future__ import annotations
@@ -88,10 +93,11 @@ def remember_many(store: MemoryStore, records: list[dict], vecs=None,
 def remember_thought(image, thought, question: str, answer: str, persona=None,
                      session=None) -> tuple[Memory, Memory]:
     """What a completed thought leaves: its question and its answer, each linked to the
-    thought object (and the persona), the answer after the question in their session.
-    Called inside the thought's transaction, so a failed thought leaves neither."""
+    thought object (and the persona; None: no link), the answer after the question in
+    their session (default: one of their own). Called inside the thought's transaction,
+    so a failed thought leaves neither."""
     store = _store(image)
-    session = session or f"thought-{id(thought):x}"
+    session = session or f"thought-{store.next_serial}"  # the question's serial: unique
     q = remember(store, question, thought=thought, persona=persona, session=session,
                  speaker="question", curate=False)
     a = remember(store, answer, thought=thought, persona=persona, session=session,
