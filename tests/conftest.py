@@ -1,7 +1,11 @@
-"""Shared fixtures: a fresh in-memory image per test, and the paths of shared material."""
+"""Shared fixtures: a fresh in-memory image per test, the paths of shared material, and the
+real embedded model, loaded once per session. Its derived-form cache goes to a temporary
+folder for the session, so the first load really reads the GGUF from the image's BLOB
+(after the file it was imported from is deleted) and writes the cache the later loads read."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -26,6 +30,37 @@ def image():
 def run(image):
     """Evaluate UVM source in the test's image and return the value."""
     return image.eval
+
+
+@pytest.fixture(scope="session")
+def llm_cache(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("uvm-cache"))
+    old = os.environ.get("UVM_CACHE_DIR")
+    os.environ["UVM_CACHE_DIR"] = path
+    yield path
+    if old is None:
+        os.environ.pop("UVM_CACHE_DIR", None)
+    else:
+        os.environ["UVM_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def awake(tmp_path_factory, llm_cache):
+    """(image, backend): a FileStorage image awakened from a copy of the embedded GGUF
+    that was deleted afterwards, with the four bundled personas; the backend is loaded."""
+    from uvm.llm.pllm import awaken, embedded_model_file
+    from uvm.llm.settings import make_backend
+    folder = tmp_path_factory.mktemp("awake")
+    copy = folder / "copy-of-smollm2.gguf"
+    shutil.copyfile(embedded_model_file(), copy)
+    image = uvm.open(str(folder / "live_image.fs"))
+    awaken(image, str(copy))
+    os.unlink(copy)
+    backend = make_backend("embedded", image)
+    backend.load()
+    yield image, backend
+    backend.close()
+    image.close()
 
 
 def require(name: str, found, package: str) -> None:

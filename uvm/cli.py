@@ -53,6 +53,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "persona": ("uvm.llm.commands:persona_command", "personas: list, import, train"),
     "methods": ("uvm.llm.commands:methods_command",
                 "model-written methods: list, show, remove, regenerate"),
+    "route": ("uvm.cognition.commands:route_command", "which persona a text goes to"),
     "memory": ("uvm.cognition.memory.commands:memory_command",
                "memories: ingest, recall, curate, stats"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),

@@ -156,6 +156,9 @@ def test_method_ended_finds_the_end_of_a_continued_body_or_a_whole_def():
     assert method_ended(" return n * 3\ndef other(self):\n")
     assert not method_ended("```python\ndef f(self):\n    return 1\n")
     assert method_ended("```python\ndef f(self):\n    return 1\n```\n")
+    # an unfinished line counts once its indent shows (the model went on with prose)
+    assert method_ended(" return n * 3\n\nThis method tri")
+    assert not method_ended(" x = n * 3\n   ") and not method_ended(" x = n\n    retu")
 
 
 def test_host_values_get_the_method_in_their_trait(tmp_path, synth):

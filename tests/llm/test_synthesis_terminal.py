@@ -17,6 +17,7 @@ import time
 import pytest
 
 import uvm
+from uvm.llm import generation
 from uvm.llm.synthesis import pipeline
 from uvm.llm.backend import Backend
 from uvm.llm.doubles import ScriptBackend
@@ -206,7 +207,7 @@ def test_the_time_limit_setting(monkeypatch, synth):
         with pytest.raises(UvmError, match=r"UVM_LLM_TIMEOUT must be a number of seconds"):
             im.eval("calc triple: 3")
     monkeypatch.delenv("UVM_LLM_TIMEOUT")
-    assert pipeline.generation_timeout() == 120
+    assert generation.generation_timeout() == 120
 
 
 # --- Ctrl-C ----------------------------------------------------------------------------------------

@@ -1,5 +1,22 @@
 """The cognitive architecture: the layer above the model substrate (``uvm.llm``).
 
-It imports ``uvm.llm``, ``uvm.image`` and ``uvm.runtime``, never the REPL, and importing
-the package imports nothing. ``memory`` is O-RAG: memories as objects in the image.
+The objects people meet are UVM prototypes, filed into every image with the core world
+from the ``.uvm`` files here (core version 7): ``mind`` and the personas ``robin``,
+``brick``, ``babs`` and ``alfred`` with their codex. One module per seed system, each
+with its prototypes in the ``.uvm`` file beside it:
+
+- ``personas`` (``10-personas.uvm``): the codex read from a persona, and its inference
+  (``robin infer: 'text' System: 'intent'``): the base model with the persona's adapter
+  hot, recorded in the evaluation's transaction;
+- ``router`` (``20-router.uvm``): ``mind route:`` / ``mind pick:`` and ``uvm route``:
+  sentence embeddings against each persona's codex, semantic-router style, with settings
+  fitted on labelled data;
+- ``facets`` (``30-facets.uvm``): a pillar's facet written on its first send by the
+  synthesis pipeline from a facet brief, and the facet audit;
+- ``bridge``: the functions the prototypes call (through ``python import:``);
+- ``commands``: ``uvm route``;
+- ``memory``: O-RAG, memories as objects in the image (its own package).
+
+This package imports ``uvm.llm``, ``uvm.image`` and ``uvm.runtime``, never the REPL.
+Importing it (which the bootstrap does to find its ``.uvm`` files) imports nothing.
 """

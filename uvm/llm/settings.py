@@ -123,6 +123,28 @@ def backend_for(image=None) -> Backend:
         return backend
 
 
+def use_backend(image, backend: Backend) -> None:
+    """Make ``backend`` (one already built and loaded) the run's backend for ``image``, as
+    if the run's setting had made it: for embedders and tests that hold one."""
+    with _lock:
+        _backends[(run_spec(), id(image) if image is not None else 0)] = backend
+
+
+def evaluation_backend(image) -> Backend:
+    """The run's backend for use inside an evaluation of ``image`` (synthesis, a persona's
+    inference). Awakening an image commits, which must never happen inside the user's
+    transaction: an image with no base model yet is served by the embedded package's model
+    and the adapters shipped with UVM (the same files ``uvm awaken`` imports)."""
+    if run_spec() == "embedded":
+        try:
+            from uvm.llm.pllm import get_pllm
+            if get_pllm(image) is None:
+                image = None
+        except Exception:  # noqa: BLE001
+            image = None
+    return backend_for(image)
+
+
 def live_backends() -> list[Backend]:
     return list(_backends.values())
 

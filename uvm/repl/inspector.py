@@ -37,8 +37,25 @@ def inspect_value(value, names: ObjectNames) -> str:
         lines.append(f"slots ({len(value._kinds)}):")
     for name, kind in value._kinds.items():
         lines.extend(_slot_lines(value, name, kind, names))
+    lines.extend(_facet_lines(value))
     lines.extend(_memory_lines(value, names))
     return "\n".join(lines)
+
+
+def _facet_lines(obj: UvmObject) -> list[str]:
+    """A persona's facets: which the model has written, which are still only intents."""
+    from uvm.cognition.personas import is_persona
+    if not is_persona(obj):
+        return []
+    from uvm.cognition.facets import facet_status
+    states = facet_status(obj)
+    if not states:
+        return ["facets: none (no pillars)"]
+    lines = [f"facets ({sum(s.written for s in states)} of {len(states)} written):"]
+    for s in states:
+        what = "written" if s.written else "only an intent: " + short(s.pillar.intent, None, 70)
+        lines.append(f"  {s.selector:<16} {s.pillar.name}: {what}")
+    return lines
 
 
 def _memory_lines(obj: UvmObject, names: ObjectNames) -> list[str]:

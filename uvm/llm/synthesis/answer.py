@@ -62,10 +62,11 @@ def _trim(source: str) -> str:
 
 
 def method_ended(answer: str) -> bool:
-    """Whether the answer's method is complete: a finished line back at (or left of) the
-    method's own margin follows it. Small models go on writing more functions; stopping
-    there saves most of the generation time."""
-    lines = answer.split("\n")[:-1]  # complete lines only
+    """Whether the answer's method is complete: a line back at (or left of) the method's
+    own margin follows it -- known as soon as that line's first character is there, so an
+    unfinished last line counts too. Small models go on writing more functions or prose;
+    stopping there saves most of the generation time."""
+    lines = answer.split("\n")
     head = answer.lstrip()
     if not head.startswith(("def ", "```")):  # the body continues the signature we gave
         return any(l.strip() and not l[0].isspace() for l in lines[1:])

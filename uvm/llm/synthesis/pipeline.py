@@ -8,6 +8,7 @@ import time
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
 from uvm.llm.errors import LLMError
+from uvm.llm.generation import generate
 from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
 from uvm.llm.synthesis.prompt import Brief, arg_names_for
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
@@ -61,6 +62,33 @@ def uninstall() -> None:
     send_mod.synthesizer = None
 
 
+# --- briefs from the layers above -----------------------------------------------------------------
+# A layer above uvm.llm (the mind's facets, uvm.cognition.facets) writes the brief for the
+# receivers it knows: provider(receiver, selector, args, image, origin) -> a Brief, or None
+# to leave the send to the ordinary brief. The pipeline uses such a brief as it is (its
+# holder and signature included), skips the typo check (the provider knows the selector
+# is meant) and asks it for four more things when it has them: ``revise(code)``, the
+# code with a small slip put right before the audit (as a forgotten covenant line is
+# added); ``audit(code)``, a check after the guardian's own that raises
+# CovenantViolationError; ``provenance``, a dict added to the method's; ``remembered``,
+# False to keep the method out of the library.
+_brief_providers: list = []
+
+
+def register_brief_provider(provider) -> None:
+    if provider not in _brief_providers:
+        _brief_providers.append(provider)
+
+
+def provided_brief(receiver, selector: str, args: tuple, image):
+    """The first registered provider's brief for this send, or None."""
+    for provider in _brief_providers:
+        brief = provider(receiver, selector, args, image, sending_line())
+        if brief is not None:
+            return brief
+    return None
+
+
 # --- the pipeline -------------------------------------------------------------------------------------
 
 class SynthesisFailed(UvmError):
@@ -104,21 +132,14 @@ class Synthesizer:
     def backend(self):
         if self._backend is not None:
             return self._backend
-        from uvm.llm.settings import backend_for, run_spec
-        image = self.image
-        if run_spec() == "embedded":
-            # Awakening the image commits; never do it inside the user's transaction.
-            try:
-                from uvm.llm.pllm import get_pllm
-                if get_pllm(image) is None:
-                    image = None
-            except Exception:  # noqa: BLE001
-                image = None
-        return backend_for(image)
+        from uvm.llm.settings import evaluation_backend
+        return evaluation_backend(self.image)
 
     def __call__(self, receiver, message):
         selector, args = message.selector, tuple(message.arguments)
-        typo = None if self.synthesize_anyway else typo_of(selector, understood_selectors(receiver))
+        provided = provided_brief(receiver, selector, args, self.image)
+        typo = None if self.synthesize_anyway or provided is not None \
+            else typo_of(selector, understood_selectors(receiver))
         if typo is not None and not (  # approval mode may ask whether to write it anyway
                 self.confirm_typo and not self.active and self.confirm_typo(selector, typo)):
             raise UvmError(f"doesNotUnderstand: #{selector}, sent to {describe_value(receiver)} "
@@ -129,7 +150,7 @@ class Synthesizer:
         self.active += 1
         self.writing = selector
         try:
-            value = self._synthesize(receiver, selector, args)
+            value = self._synthesize(receiver, selector, args, provided)
         finally:
             self.active -= 1
         from uvm.llm.progress import on_terminal
@@ -137,11 +158,14 @@ class Synthesizer:
             _note_written(receiver, selector, self.image.lobby)
         return value
 
-    def _synthesize(self, receiver, selector: str, args: tuple):
-        holder = holder_for(receiver, self.image.lobby)
-        signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
-                      image=self.image)
+    def _synthesize(self, receiver, selector: str, args: tuple, brief=None):
+        if brief is None:
+            holder = holder_for(receiver, self.image.lobby)
+            signature = Signature.for_selector(selector, arg_names_for(selector, args))
+            brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
+                          image=self.image)
+        holder, signature = brief.holder, brief.signature
+        audit = getattr(brief, "audit", None)
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
@@ -161,7 +185,7 @@ class Synthesizer:
         if cached is not None:
             try:
                 ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                           {"reused": "after a write conflict"})
+                                           {"reused": "after a write conflict"}, audit=audit)
             except TryAgain:
                 ok, value = False, None
             if ok:
@@ -183,11 +207,14 @@ class Synthesizer:
                 raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
+            if hasattr(brief, "revise"):
+                code = brief.revise(code)
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "persona": None,  # methods are written by the base model
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
-                          "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
+                          "sent_from": brief.origin_text(), "example": example_of(receiver, args),
+                          **getattr(brief, "provenance", {})}
             if "def " not in answer and not parses(code):
                 failures.append((answer.strip() or "(an empty answer)",
                                  "the answer was not a Python function (prose, not code)"))
@@ -195,14 +222,16 @@ class Synthesizer:
                 continue
             try:
                 ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                           provenance, started=started, examples=examples)
+                                           provenance, started=started, examples=examples,
+                                           audit=audit)
             except TryAgain as again:
                 failures.append((code, "the person asked for another answer"
                                  + (f": {again.hint}" if again.hint else "")))
                 attempts += 1  # the person's choice does not use up the model's attempts
                 continue
             if ok:
-                library.remember(self.image, holder, brief.example())
+                if getattr(brief, "remembered", True):
+                    library.remember(self.image, holder, brief.example())
                 return value
             failures.append((code, why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
@@ -216,56 +245,29 @@ class Synthesizer:
              sample: bool = False, fresh: bool = False) -> str:
         """One answer from the model: greedy unless ``sample`` (a retry: greedy decoding
         would repeat the failed answer), seeded by the attempt unless ``fresh`` (a
-        regeneration: each one draws anew). Streamed, so that a terminal shows progress and
-        the generation stops at the time limit or on Ctrl-C (closing the stream tells the
-        backend to stop)."""
+        regeneration: each one draws anew). The time limit, status line and Ctrl-C are
+        those of every generation in an evaluation (``uvm.llm.generation``); it ends as
+        soon as the method has."""
+        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
         began = clock()
         try:
-            return self._stream_answer(backend, msgs, attempt, attempts, sample, fresh)
+            return generate(backend, msgs, timeout=self.timeout, ended=method_ended,
+                            status=lambda s: what + (")" if s is None else f", {s:.1f} s)"),
+                            loading=lambda text: f"{what}, loading the model: {text})",
+                            max_tokens=MAX_TOKENS, stop=STOP, seed=None if fresh else attempt,
+                            temperature=RETRY_TEMPERATURE if sample else 0.0)
         finally:
             self._in_model += clock() - began
 
-    def _stream_answer(self, backend, msgs, attempt, attempts, sample, fresh) -> str:
-        from contextlib import closing
-
-        from uvm.llm.progress import StatusLine, on_terminal, reporting
-        limit = self.timeout if self.timeout is not None else generation_timeout()
-        status = StatusLine() if on_terminal() else None
-        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
-        try:
-            if status:
-                status.show(what + ")")
-            if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                loading = (lambda text: status.show(f"{what}, loading the model: {text})")) \
-                    if status else (lambda text: None)
-                with reporting(loading):
-                    backend.load()
-            started, text = time.monotonic(), ""
-            with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
-                                        temperature=RETRY_TEMPERATURE if sample else 0.0,
-                                        stop=STOP, seed=None if fresh else attempt)) as pieces:
-                for piece in pieces:
-                    text += piece
-                    if "\n" in piece and method_ended(text):
-                        break  # closing the stream stops the generation
-                    seconds = time.monotonic() - started
-                    if seconds > limit:
-                        raise LLMError(f"the model took longer than {limit:g} s "
-                                       f"(${TIMEOUT_VARIABLE} sets the limit)")
-                    if status:
-                        status.show(f"{what}, {seconds:.1f} s)", text)
-        finally:
-            if status:
-                status.close()
-        return text
-
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
-             examples=()):
-        """Audit, compile, install in a savepoint, run, test against the user's examples;
-        in approval mode ask the person (telling them what else the run changed);
-        (ok, value, why)."""
+             examples=(), audit=None):
+        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in
+        a savepoint, run, test against the user's examples; in approval mode ask the person
+        (telling them what else the run changed); (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
+            if audit is not None:
+                audit(code)
         except CovenantViolationError as e:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
@@ -466,26 +468,6 @@ def _model_name(backend) -> str:
 
 
 # --- telling the person at the terminal -------------------------------------------------------------
-
-TIMEOUT_VARIABLE = "UVM_LLM_TIMEOUT"
-GENERATION_TIMEOUT = 120.0
-
-
-def generation_timeout() -> float:
-    """Seconds one generation may take: ``$UVM_LLM_TIMEOUT``, else 120 (a small model on a
-    slow machine needs tens of seconds; a hung one should not hold the evaluation)."""
-    import os
-    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return GENERATION_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise LLMError(f"${TIMEOUT_VARIABLE} must be a number of seconds, not {raw!r}")
-    return seconds
-
 
 def set_typo_question(confirm_typo) -> None:
     """Ask ``confirm_typo(selector, suggestion) -> bool`` before refusing a send as a typo

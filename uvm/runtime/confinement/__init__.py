@@ -15,6 +15,8 @@ as plain Python. Here, when it is first used after the image is opened:
 3. Every call runs under the ``watchdog``: ``CALL_SECONDS`` of CPU time and a memory
    bound, unless the user trusted the method (``uvm methods trust PATH SELECTOR``), which
    lifts the time and memory limits and the bounds of ``bounds`` (never the membrane).
+4. Trusted work the code asks for (a persona's inference, through a UVM send) runs
+   outside the call's limits and write policy: ``trusted``.
 
 What this does not stop, honestly: a method may still take its full time limit, grow
 the process by up to its memory bound before the next tick sees it, and print to

@@ -35,8 +35,7 @@ Granted capabilities (issue 16 builds on this): ``CAPABILITIES`` is the one plac
 the policy can be widened. A capability is a callable ``(target, selector) -> bool``;
 when one answers true for a send, that send runs as ordinary UVM code would (its writes
 are not checked against the call's policy). None are registered by default; a persona's
-``infer:System:`` is an ordinary send and needs none as long as it only changes its
-receiver.
+``infer:System:`` is an ordinary send and needs none: its Python runs ``trusted``.
 """
 from __future__ import annotations
 

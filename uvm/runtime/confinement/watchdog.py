@@ -145,10 +145,46 @@ def limits(seconds: float, memory_bytes: int | None = MEMORY_BOUND):
         except (OSError, ValueError):
             old_rlimit = None
     s.start, s.limit, s.seconds, s.memory = s.ticks, ticks_for(seconds), seconds, memory_bytes or 0
+    _rlimits.append(old_rlimit)
     try:
         yield
     finally:
+        _rlimits.pop()
         s.start, s.limit = saved[:2]
         s.seconds, s.memory = (saved[2], saved[3]) if saved[1] else (CALL_SECONDS, MEMORY_BOUND)
         if old_rlimit is not None:
             resource.setrlimit(resource.RLIMIT_DATA, old_rlimit)
+
+
+# The soft RLIMIT_DATA each ``limits`` in force found (None: it lowered none), innermost last.
+_rlimits: list = []
+
+
+@contextlib.contextmanager
+def suspended():
+    """Run the body outside the limits of the limited call in progress, if any (trusted
+    work model-written code asked for: ``trusted.trusted``). They resume with what was
+    left of them: the ticks, the growth in memory (counted from what the body leaves in
+    use) and the room under a lowered ``RLIMIT_DATA``."""
+    s = state
+    if not s.limit:
+        yield
+        return
+    used, limit, grown = s.ticks - s.start, s.limit, _data_in_use() - s.base
+    outer = next((r for r in _rlimits if r is not None), None)  # what the outermost found
+    room = None
+    if outer is not None:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        room = max(0, soft - _data_in_use())
+        resource.setrlimit(resource.RLIMIT_DATA, outer)
+    s.limit = 0
+    try:
+        yield
+    finally:
+        if room is not None:
+            soft = _data_in_use() + room
+            resource.setrlimit(resource.RLIMIT_DATA, (soft if hard == resource.RLIM_INFINITY
+                                                      else min(soft, hard), hard))
+        if not s.armed:  # the ticks stopped while the body ran (no limited call was running)
+            arm(s.seconds)
+        s.start, s.limit, s.base = s.ticks - used, limit, _data_in_use() - grown

@@ -1,0 +1,36 @@
+"""Fixtures for the mind's tests: a run whose backend is a script (the test double) or the
+real embedded model, forgotten after each test."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from uvm.llm import settings
+from uvm.llm.synthesis import pipeline
+
+
+def script_file(tmp_path, *answers, name="answers.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
+    return str(path)
+
+
+@pytest.fixture
+def scripted(tmp_path):
+    """scripted(image, *answers): the run's backend becomes a script of these answers, and
+    doesNotUnderstand synthesis is installed for ``image``; returns the backend."""
+    def make(image, *answers):
+        settings.configure_run("script:" + script_file(tmp_path, *answers))
+        pipeline.install(image)
+        return settings.backend_for(image)
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_run():
+    yield
+    pipeline.uninstall()
+    settings._run_spec = None
+    settings._run_record = None
+    settings._backends.clear()
