@@ -16,7 +16,7 @@ import pytest
 import uvm
 from uvm.llm.synthesis import library, pipeline
 from uvm.llm.synthesis.answer import extract_function, method_ended, same_value
-from uvm.llm.synthesis.prompt import SHOTS, arg_names_for
+from uvm.llm.synthesis.prompt import arg_names_for
 from uvm.llm.synthesis.receiver import typo_of
 from uvm.llm.doubles import ScriptBackend
 from uvm.llm.synthesis.guardian import Signature
@@ -107,16 +107,6 @@ def test_the_prompt_ends_with_the_exact_signature(tmp_path, synth):
         assert "at:Put:" in brief[1] and "The send is in this line: calc at: 1 Put: 2" in brief[1]
         # the answer starts with the signature and an indent: the model writes the body
         assert answer_start == ("assistant", "def at_Put_(self, at, put):\n    ")
-
-
-def test_the_brief_shows_the_most_similar_library_methods_last(tmp_path, synth):
-    with uvm.open(memory=True) as im:
-        backend = synth(im, script(tmp_path, "def shoutTwice(self):\n    return self.upper() * 2\n"))
-        im.eval("traits string intend: 'shoutTwice' As: 'answer the string in upper case, twice'")
-        assert im.eval("'ab' shoutTwice") == "ABAB"
-        shots = [c for r, c in backend.requests[0].messages[1:-2] if r == "assistant"]
-        assert len(shots) == SHOTS
-        assert shots[-1].startswith("def shout(self):")  # the seed's upper-case method
 
 
 def test_a_method_that_answers_nothing_and_changes_nothing_is_retried(tmp_path, synth):
@@ -408,14 +398,14 @@ def test_examples_test_each_answer_and_their_changes_are_rolled_back(tmp_path, s
         backend = synth(im, script(tmp_path, wrong, right))
         im.eval("lobby _AddSlots: (| counter = (| parent* = traits clonable. count <- 0 |) |)")
         im.eval("counter intend: 'bump:' As: 'add n to the count'. "
-                "counter intend: 'bump:' Example: 'counter bump: 10' Gives: 15")
-        assert im.eval("counter bump: 5") == 5      # the example ran after this send...
+                "counter intend: 'bump:' Example: 'counter bump: 10' Gives: 10")
+        assert im.eval("counter bump: 5") == 5      # the example ran before this send...
         assert im.eval("counter count") == 5        # ...and what it changed was rolled back
         assert backend.calls == 2
         brief = backend.requests[0].messages[-2][1]
-        assert "For example: `counter bump: 10` gives 15." in brief
+        assert "For example: `counter bump: 10` gives 10." in brief
         feedback = backend.requests[1].messages[-2][1]
-        assert "the example `counter bump: 10` gave 30, not 15" in feedback
+        assert "the example `counter bump: 10` gave 20, not 10" in feedback
 
 
 def test_with_examples_the_pipeline_samples_more_answers(tmp_path, synth):
@@ -444,10 +434,3 @@ def test_with_examples_an_answer_that_ignores_its_inputs_is_not_kept(tmp_path, s
         im.eval("traits string intend: 'initials' Example: '\\'alan turing\\' initials' Gives: 'at'")
         assert im.eval("'grace hopper' initials") == "gh"
         assert "ignores self and its arguments" in backend.requests[1].messages[-2][1]
-
-
-def test_with_no_intent_the_nearest_worked_example_is_the_plainest():
-    query = library.make("triple:", "object", "an object", [("3", "integer")])
-    shots = library.similar(query, library.seed())
-    assert shots[-1].source == "def double_(self, n):\n    return n * 2\n"
-    assert all(len(s.args) == 1 and s.kind == "object" for s in shots)

@@ -231,6 +231,10 @@ class Synthesizer:
             method._fn = fn
             holder.define_slot(selector, method, CONSTANT)
             send_mod.invalidate_all()
+            wrong = self._check_examples(examples)  # on the image as it was before the send
+            if wrong is not None:
+                self._rollback(sp)
+                return False, None, wrong
             with limits(self.seconds, self.memory_bytes):
                 value = send_mod.send(receiver, selector, *args)
         except (KeyboardInterrupt, SystemExit):
@@ -248,27 +252,22 @@ class Synthesizer:
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
             return False, None, "it answered nothing (None) and changed nothing: return the result"
-        wrong = self._check_examples(examples)
-        if wrong is None and examples and not uses_its_inputs(code):
-            wrong = "it ignores self and its arguments: compute the answer from them"
-        if wrong is not None:
+        if examples and not uses_its_inputs(code):
             self._rollback(sp)
-            return False, None, wrong
+            return False, None, "it ignores self and its arguments: compute the answer from them"
         if started is not None:
             method.provenance["seconds"] = round(time.monotonic() - started, 3)
         self._record(holder, selector, code, provenance)
         return True, value, ""
 
     def _check_examples(self, examples) -> str | None:
-        """Run each example (after the first send, in a savepoint rolled back after): None
-        when every one gives its value, else what went wrong."""
-        if not examples:
-            return None
+        """Run each example (each in a savepoint rolled back after it): None when every one
+        gives its value, else what went wrong."""
         from uvm.runtime.compiler import compile_program
         from uvm.syntax import parse
-        sp = self.image.tm.savepoint()
-        try:
-            for expr, expected in examples:
+        for expr, expected in examples:
+            sp = self.image.tm.savepoint()
+            try:
                 try:
                     code = compile_program(parse(expr, "<example>"))
                     with limits(self.seconds, self.memory_bytes):
@@ -281,9 +280,9 @@ class Synthesizer:
                     return f"the example `{expr}` raised {type(e).__name__}: {e}"
                 if not same_value(got, expected):
                     return f"the example `{expr}` gave {describe_value(got)}, not {describe_value(expected)}"
-            return None
-        finally:
-            self._rollback(sp)
+            finally:
+                self._rollback(sp)
+        return None
 
     def _rollback(self, sp) -> None:
         try:
