@@ -4,7 +4,6 @@ constant changed, and the synthesis benchmark refuses to run when it is given on
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 
@@ -14,7 +13,8 @@ import uvm
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import same_value
 from uvm.llm.synthesis.nearcopy import Reference, near_copies, normalised_tokens
-from uvm.llm.synthesis.receiver import holder_for
+from uvm.llm.synthesis.receiver import (describe_value, holder_for, messages_understood,
+                                        source_of, type_name)
 from uvm.llm.synthesis.sandbox import compile_audited
 from uvm.runtime import send as send_mod
 from uvm.runtime.compiler import compile_program
@@ -24,20 +24,18 @@ from uvm.syntax import parse
 BENCHMARKS = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
 
 
-def seed_rows() -> list[dict]:
-    with open(library.SEED, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-@pytest.mark.parametrize("row", seed_rows(), ids=lambda r: r["selector"])
+@pytest.mark.parametrize("row", library.seed_rows(), ids=lambda r: r["selector"])
 def test_every_seed_method_runs_on_its_example(row):
+    """Built from the row (the object as ``it``), installed as the pipeline would, run on
+    its example; the brief's description of it is what the worked example shows."""
     with uvm.open(memory=True) as im:
+        slots = row.get("slots") or {}
         im.eval("lobby _AddSlots: (| it = (| parent* = traits clonable. %s |) |)"
-                % row.get("setup", ""))
-        if row.get("then"):
-            im.eval(row["then"])
-        holder = im.eval(row["receiver"]) if row["receiver"] is not None else im.eval("it")
-        holder = holder_for(holder, im.lobby) if row["receiver"] is not None else holder
+                % ". ".join([f"{n} <- nil" for n in slots] + [row.get("methods", "")]))
+        for name, value in slots.items():
+            im.eval(f"it {name}: {source_of(value)}")
+        receiver = im.eval("it" if row["receiver"] is None else source_of(row["receiver"]))
+        holder = holder_for(receiver, im.lobby)
         fn = compile_audited(row["source"])  # the guardian accepts it as it stands
 
         def install():
@@ -46,6 +44,10 @@ def test_every_seed_method_runs_on_its_example(row):
             holder.define_slot(row["selector"], m, 0)
             send_mod.invalidate_all()
         im.run(install, "seed", "test")
+        shown = next(e for e in library.seed() if e.selector == row["selector"])
+        args = [im.eval(source_of(a)) for a in row["args"]]
+        assert shown.args == tuple((describe_value(a), type_name(a)) for a in args)
+        assert list(shown.understands) == messages_understood(receiver, row["selector"], im.lobby)
         expr, expected = row["example"]
         code = compile_program(parse(expr, "<seed example>"))
         got = []  # compared inside the transaction, while the objects are live

@@ -241,7 +241,8 @@ def test_the_error_is_fed_back_and_a_retry_can_succeed(tmp_path, synth):
         im.eval(CALC)
         assert im.eval("calc triple: 3") == 9
         assert backend.calls == 3
-        assert backend.requests[0].temperature == 0.0 and backend.requests[1].temperature > 0
+        assert backend.batches[0][1] and not backend.batches[1][1]  # greedy first, then samples
+        assert backend.requests[1].temperature > 0
         feedback = backend.requests[2].messages[-2][1]
         assert "failed" in feedback and "ZeroDivisionError" in feedback
         assert im.lobby._slots["calc"]._slots["triple:"].provenance["attempts"] == 3
@@ -375,7 +376,8 @@ def test_an_intent_written_with_intend_as_reaches_the_prompt(tmp_path):
 
 
 def test_seed_examples_use_the_signatures_the_pipeline_asks_for():
-    sample = {"integer": 1, "float": 1.0, "string": "s", "list": [1], "boolean": True}
+    sample = {"integer": 1, "float": 1.0, "string": "s", "list": [1], "boolean": True,
+              "dictionary": {"k": 1}}
     for ex in library.seed():
         args = tuple(sample[kind] for _, kind in ex.args)
         expected = Signature.for_selector(ex.selector, arg_names_for(ex.selector, args))

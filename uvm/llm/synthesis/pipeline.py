@@ -2,24 +2,31 @@
 savepoint -> keep or retry. The package docstring (``uvm.llm.synthesis``) lists the steps."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import time
+from typing import NamedTuple
 
+from uvm.llm.errors import LLMError
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
-from uvm.llm.errors import LLMError
-from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
-from uvm.llm.synthesis.prompt import Brief, arg_names_for
-from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
-                              understood_selectors)
+from uvm.llm.synthesis.choice import (CHECKS_TOKENS, Candidate, Choice, by_agreement, by_checks,
+                                      checks_messages, groups_of, parse_checks)
+from uvm.llm.synthesis.guardian import CovenantViolationError, changes_self, uses_its_inputs
+from uvm.llm.synthesis.prompt import SHOTS, Brief
+from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, source_of, type_name,
+                                        typo_of, understood_selectors)
 from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
 
 CONSTANT = 0
-ATTEMPTS = 3
+ATTEMPTS = 3          # rounds of candidates (each round feeds the last failure back)
 EXAMPLE_ATTEMPTS = 6  # when the user gave examples, each sample is tested before it is kept
+CANDIDATES = 4        # candidates per round, in one batched generation (see README: its cost)
+WRITER_SHOTS = 1      # worked examples in the prompt when the method writer adapter writes
 TIME_LIMIT = 2.0
 MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
@@ -61,11 +68,61 @@ class SynthesisFailed(UvmError):
     pass
 
 
+class Trial(NamedTuple):
+    """What running one candidate showed."""
+    ok: bool
+    value: object
+    why: str
+    outcome: str = ""   # for a rolled-back trial: what the send answered (and changed)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Trial runs of candidates are rolled back; what they print is dropped with them."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def outcome_of(value, receiver) -> str:
+    """What a trial's send showed, for grouping candidates that agree: the answer, and
+    an object receiver's slots after the send."""
+    shown = _canonical(value)
+    if isinstance(receiver, UvmObject):
+        shown += " | " + ", ".join(f"{n}={_canonical(v)}" for n, v in sorted(receiver._slots.items())
+                                   if not n.startswith("_") and not isinstance(v, (Method, UvmObject)))
+    return shown
+
+
+def _canonical(value) -> str:
+    from collections.abc import Mapping
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    if type(value) is float and value.is_integer():
+        return repr(int(value))
+    return describe_value(value) if isinstance(value, UvmObject) else repr(value)
+
+
+def send_text(receiver, selector: str, args: tuple, lobby) -> str | None:
+    """UVM source of this send (for the model's own checks), when every part has one."""
+    from uvm.runtime.naming import ObjectNames
+    head = ObjectNames(lobby).name(receiver) if isinstance(receiver, UvmObject) else source_of(receiver)
+    parts = [source_of(a) for a in args]
+    if not head or None in parts:
+        return None
+    if not args:
+        return f"{head} {selector}"
+    words = [w for w in selector.split(":") if w]
+    return head + " " + " ".join(f"{w}: {p}" for w, p in zip(words, parts))
+
+
 class Synthesizer:
     """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
 
     def __init__(self, image, attempts: int = ATTEMPTS, backend=None,
-                 seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
+                 seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT,
+                 candidates: int = CANDIDATES, writer: str | bool | None = None):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
         # is installed (the interactive REPL sets it; scripts and -c only with --approve)
@@ -77,6 +134,10 @@ class Synthesizer:
         self.timeout: float | None = None  # seconds one generation may take; None: the setting
         self.writing = ""  # the selector being written, for the progress line
         self.attempts = max(1, attempts)
+        self.candidates = max(1, candidates)
+        # the method writer adapter: None for the setting (``method_writer()``), a name, or
+        # False for the plain base model
+        self.writer = writer
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
         self.active = 0
@@ -118,107 +179,177 @@ class Synthesizer:
         return value
 
     def _synthesize(self, receiver, selector: str, args: tuple):
-        holder = holder_for(receiver, self.image.lobby)
-        signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
-                      image=self.image)
+        brief = Brief.for_send(receiver, selector, args, self.image, origin=sending_line())
+        holder, signature = brief.holder, brief.signature
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
         started = time.monotonic()
         backend = None
+        writer = None
         prompt_digest = None
-        attempt = 0
         code = ""
         if cached is not None:
-            ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                       {"reused": "after a write conflict"})
-            if ok:
-                return value
+            trial = self._try(receiver, selector, args, holder, signature, cached,
+                              {"reused": "after a write conflict"})
+            if trial.ok:
+                return trial.value
         examples = brief.examples()
-        # with examples to test against, another sample is worth more than with none
-        attempts = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
-        while attempt < attempts:
-            attempt += 1
+        # with examples to test against, another round is worth more than with none
+        rounds = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
+        for attempt in range(1, rounds + 1):
             if backend is None:
                 backend = self.backend()
-            msgs = brief.messages(failures)
+                writer = self.writer_for(backend)
+            msgs = brief.messages(failures, shots=WRITER_SHOTS if writer else SHOTS)
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = self._ask(backend, msgs, attempt)
+                answers = self._ask(backend, msgs, attempt, rounds, writer)
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
-            code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
-                          "persona": None,  # methods are written by the base model
-                          "prompt": prompt_digest, "attempts": attempt,
+                          "persona": None, "adapter": writer, "prompt": prompt_digest,
+                          "attempts": attempt, "candidates": len(answers), "chosen_by": None,
                           "seconds": None, "written": time.time(), "synthesized": True,
                           "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
-            if "def " not in answer and not parses(code):
-                failures.append((answer.strip() or "(an empty answer)",
-                                 "the answer was not a Python function (prose, not code)"))
-                code = answer.strip()
+            good, first_failure, seen = [], None, set()
+            for index, answer in enumerate(answers):
+                code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
+                if code in seen:
+                    continue
+                seen.add(code)
+                if "def " not in answer and not parses(code):
+                    first_failure = first_failure or (
+                        answer.strip() or "(an empty answer)",
+                        "the answer was not a Python function (prose, not code)")
+                    continue
+                trial = self._try(receiver, selector, args, holder, signature, code, provenance,
+                                  examples=examples, keep=False)
+                if trial.ok:
+                    good.append(Candidate(index, code, trial.outcome, changes_self=changes_self(code)))
+                else:
+                    first_failure = first_failure or (code, trial.why)
+            if not good:
+                failures.append(first_failure or ("(no code)", "the model gave no answer"))
+                code = failures[-1][0]
                 continue
-            ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                       provenance, started=started, examples=examples)
-            if ok:
+            choice = self._choose(good, brief, backend, writer, bool(examples))
+            code = choice.candidate.code
+            provenance["chosen_by"] = choice.how
+            trial = self._try(receiver, selector, args, holder, signature, code, provenance,
+                              started=started)
+            if trial.ok:
                 library.remember(self.image, holder, brief.example())
-                return value
-            failures.append((code, why))
+                return trial.value
+            failures.append((code, trial.why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
         raise SynthesisFailed(
             f"doesNotUnderstand: #{selector}, sent to {describe_value(receiver)}: the model could not "
-            f"write it in {attempts} attempt{'s' if attempts > 1 else ''}; the last "
+            f"write it in {rounds} attempt{'s' if rounds > 1 else ''}; the last "
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
-    def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
-        """One answer from the model (greedy first; retries sample). Streamed, so that a
-        terminal shows progress and the generation stops at the time limit or on Ctrl-C
-        (closing the stream tells the backend to stop)."""
-        from contextlib import closing
+    def writer_for(self, backend) -> str | None:
+        """The method writer adapter this backend holds (None: the plain base model)."""
+        if self.writer is False:
+            return None
+        from uvm.llm.settings import method_writer
+        name = self.writer or method_writer()
+        try:
+            return name if name and name in backend.adapter_names() else None
+        except LLMError:
+            return None
 
+    def _ask(self, backend, msgs: list[dict], attempt: int, rounds: int,
+             writer: str | None) -> list[str]:
+        """The candidates, in one batched generation (the first greedy in the first
+        round; the rest, and every retry, sampled). A terminal shows progress; the
+        generation stops at the time limit or on Ctrl-C."""
         from uvm.llm.progress import StatusLine, on_terminal
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
-        what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
+        what = f"writing #{self.writing} (attempt {attempt}/{rounds}" + (
+            f", {self.candidates} candidates" if self.candidates > 1 else "")
+
+        def progress(seconds: float, text: str) -> None:
+            if seconds > limit:
+                raise LLMError(f"the model took longer than {limit:g} s "
+                               f"(${TIMEOUT_VARIABLE} sets the limit)")
+            if status:
+                status.show(f"{what}, {seconds:.1f} s)", text)
         try:
             if status:
                 status.show(what + ")")
             if hasattr(backend, "load"):  # loading the model is not generating: not timed
                 backend.load()
-            started, text = time.monotonic(), ""
-            with closing(backend.stream(msgs, max_tokens=MAX_TOKENS,
-                                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-                                        stop=STOP, seed=attempt)) as pieces:
-                for piece in pieces:
-                    text += piece
-                    if "\n" in piece and method_ended(text):
-                        break  # closing the stream stops the generation
-                    seconds = time.monotonic() - started
-                    if seconds > limit:
-                        raise LLMError(f"the model took longer than {limit:g} s "
-                                       f"(${TIMEOUT_VARIABLE} sets the limit)")
-                    if status:
-                        status.show(f"{what}, {seconds:.1f} s)", text)
+            return backend.complete_batch(msgs, self.candidates, greedy_first=attempt == 1,
+                                          until=method_ended, progress=progress,
+                                          max_tokens=MAX_TOKENS, temperature=RETRY_TEMPERATURE,
+                                          stop=STOP, seed=attempt, adapter=writer)
         finally:
             if status:
                 status.close()
-        return text
+
+    def _choose(self, good: list[Candidate], brief, backend, writer, with_examples: bool) -> Choice:
+        """The candidate the evidence favours (``uvm.llm.synthesis.choice``)."""
+        if with_examples or len(good) == 1 or len(groups_of(good)) == 1 or \
+                any(c.changes_self for c in good):
+            return by_agreement(good, with_examples)
+        send = send_text(brief.receiver, brief.selector, brief.args, self.image.lobby)
+        checks = []
+        if send is not None:
+            try:
+                text = backend.complete(checks_messages(brief.selector, send, brief.intent()),
+                                        max_tokens=CHECKS_TOKENS, temperature=0.0, adapter=writer)
+                checks = parse_checks(text, brief.selector, send)
+            except LLMError:
+                checks = []
+        if not checks:
+            return by_agreement(good, False)
+        for group in groups_of(good):
+            passed = self._passes(brief, group[0].code, checks)
+            for c in group:
+                c.passed = passed
+        return by_checks(good, len(checks))
+
+    def _passes(self, brief, code: str, checks) -> int:
+        """How many of the model's checks the candidate passes (installed in a savepoint,
+        each check in its own, everything rolled back)."""
+        try:
+            fn = compile_audited(code, brief.signature, filename=f"<model:{brief.selector}>")
+        except Exception:  # noqa: BLE001
+            return 0
+        sp = self.image.tm.savepoint()
+        try:
+            method = Method(brief.selector, "python", code, brief.signature.params[1:],
+                            f"<model:{brief.selector}>", 1, 1, core=False)
+            method._fn = fn
+            brief.holder.define_slot(brief.selector, method, CONSTANT)
+            send_mod.invalidate_all()
+            with quiet():
+                return sum(self._check_examples([(expr, self._literal(value))]) is None
+                           for expr, value in checks)
+        finally:
+            self._rollback(sp)
+
+    def _literal(self, source: str):
+        from uvm.runtime.compiler import compile_program
+        from uvm.syntax import parse
+        return compile_program(parse(source, "<check>"))(self.image.lobby)
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
-             examples=()):
-        """Audit, compile, install in a savepoint, run, test against the user's examples;
-        (ok, value, why)."""
+             examples=(), keep=True) -> "Trial":
+        """Audit, compile, install in a savepoint, test against the user's examples, run;
+        keep it (``keep``), or roll everything back and report what the run showed."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
         except CovenantViolationError as e:
-            return False, None, f"the guardian rejected it: {e}"
+            return Trial(False, None, f"the guardian rejected it: {e}")
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
-            return False, None, f"it does not compile: {e}"
-        if self.approver is not None and not self.approver(
+            return Trial(False, None, f"it does not compile: {e}")
+        if keep and self.approver is not None and not self.approver(
                 selector, code, where_it_goes(receiver, holder, self.image.lobby)):
             raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
                            "installed (declined)", selector=selector, receiver=receiver)
@@ -231,34 +362,39 @@ class Synthesizer:
             method._fn = fn
             holder.define_slot(selector, method, CONSTANT)
             send_mod.invalidate_all()
-            wrong = self._check_examples(examples)  # on the image as it was before the send
-            if wrong is not None:
-                self._rollback(sp)
-                return False, None, wrong
-            with limits(self.seconds, self.memory_bytes):
-                value = send_mod.send(receiver, selector, *args)
+            with contextlib.nullcontext() if keep else quiet():
+                wrong = self._check_examples(examples)  # on the image as it was before the send
+                if wrong is not None:
+                    self._rollback(sp)
+                    return Trial(False, None, wrong)
+                with limits(self.seconds, self.memory_bytes):
+                    value = send_mod.send(receiver, selector, *args)
         except (KeyboardInterrupt, SystemExit):
             self._rollback(sp)
             raise
         except SandboxTimeout as e:
             self._rollback(sp)
-            return False, None, f"it was stopped: {e}"
+            return Trial(False, None, f"it was stopped: {e}")
         except MemoryError:
             self._rollback(sp)
-            return False, None, "it ran out of memory (the memory bound was hit)"
+            return Trial(False, None, "it ran out of memory (the memory bound was hit)")
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
-            return False, None, f"running it raised {type(e).__name__}: {e}"
+            return Trial(False, None, f"running it raised {type(e).__name__}: {e}")
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
-            return False, None, "it answered nothing (None) and changed nothing: return the result"
+            return Trial(False, None, "it answered nothing (None) and changed nothing: return the result")
         if examples and not uses_its_inputs(code):
             self._rollback(sp)
-            return False, None, "it ignores self and its arguments: compute the answer from them"
+            return Trial(False, None, "it ignores self and its arguments: compute the answer from them")
+        if not keep:
+            outcome = outcome_of(value, receiver)
+            self._rollback(sp)
+            return Trial(True, None, "", outcome)
         if started is not None:
             method.provenance["seconds"] = round(time.monotonic() - started, 3)
         self._record(holder, selector, code, provenance)
-        return True, value, ""
+        return Trial(True, value, "")
 
     def _check_examples(self, examples) -> str | None:
         """Run each example (each in a savepoint rolled back after it): None when every one
