@@ -46,7 +46,7 @@ from synthesis_tasks import KINDS, MODES, Task  # noqa: E402
 from uvm.llm.synthesis import library, pipeline  # noqa: E402
 from uvm.llm.synthesis.answer import extract_function, method_ended, same_value  # noqa: E402
 from uvm.llm.synthesis.nearcopy import Reference, near_copies  # noqa: E402
-from uvm.llm.synthesis.receiver import literal_of  # noqa: E402
+from uvm.llm.synthesis.receiver import source_of  # noqa: E402
 from uvm.llm.synthesis.sandbox import SANDBOX_BUILTINS, compile_audited, limits  # noqa: E402
 from uvm.runtime import send as send_mod  # noqa: E402
 from uvm.runtime.errors import UvmError  # noqa: E402
@@ -66,14 +66,7 @@ class Refused(Exception):
 
 def literal(value) -> str:
     """UVM source for an expected value."""
-    if isinstance(value, list):
-        if len(value) == 1:
-            return f"(list copy add: {literal(value[0])})"
-        return "(" + " & ".join(literal(v) for v in value) + ") asList" if value else "list copy"
-    if isinstance(value, dict):
-        puts = " ".join(f"d at: {literal(k)} Put: {literal(v)}." for k, v in value.items())
-        return f"(| d <- dictionary copy | {puts} d)"
-    return literal_of(value)
+    return source_of(value)
 
 
 def fresh_image(task: Task):
