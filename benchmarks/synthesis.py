@@ -26,7 +26,9 @@ individual failures are never shown, so nobody tunes on them.
 
 Run: .venv/bin/python benchmarks/synthesis.py --set dev|heldout [--modes plain,intent,examples]
      [--kinds K,...] [--only NAME,...] [--limit N] [--no-baseline] [--llm SPEC]
-     [--threads N] [--json FILE] [-v] [--trace]
+     [--writer bundled|none|FILE] [--candidates N] [--rounds N] [--threads N]
+     [--json FILE] [--label TEXT] [-v] [--trace]
+     .venv/bin/python benchmarks/synthesis.py --write-avoid FILE   (for uvm train methods)
 """
 from __future__ import annotations
 
@@ -155,6 +157,31 @@ def references() -> list[Reference]:
             for name, tasks in SETS.items() for t in tasks]
 
 
+def write_avoid(path: str) -> None:
+    """Both sets' answers as JSON Lines, for ``uvm train methods --avoid``."""
+    with open(path, "w", encoding="utf-8") as f:
+        for r in references():
+            f.write(json.dumps({"name": r.name, "selector": r.selector, "reference": r.source}) + "\n")
+
+
+def awake_backend(writer_file: str | None):
+    """The embedded model the way a user's image has it: a temporary file image awakened
+    (the model and the bundled adapters as BLOBs), with ``writer_file`` imported as the
+    method writer when given. Returns (image, backend)."""
+    import tempfile
+
+    from uvm.llm import pllm as P
+    from uvm.llm.settings import make_backend
+    folder = tempfile.mkdtemp(prefix="uvm-synthesis-bench-")
+    image = uvm.open(os.path.join(folder, "bench.fs"))
+    P.awaken(image)
+    if writer_file:
+        P.import_adapter(image, P.METHOD_WRITER, writer_file)
+    backend = make_backend("embedded", image)
+    backend.load()
+    return image, backend
+
+
 def given_at_run_time(writer_sources=()) -> list[tuple[str, str, str]]:
     """(label, selector, source) of every method the system is given: the seed library,
     and the method writer's training answers when the pipeline uses the adapter."""
@@ -185,10 +212,14 @@ def tell(image, task: Task, mode: str) -> None:
                        f"Gives: {literal(value)}")
 
 
+SYNTH_OPTIONS: dict = {}  # Synthesizer settings of this run (--writer, --candidates, --rounds)
+
+
 def run_pipeline(task: Task, mode: str, backend) -> dict:
     image = fresh_image(task)
     try:
-        synth = pipeline.install(image, backend=backend)
+        synth = pipeline.Synthesizer(image, backend=backend, **SYNTH_OPTIONS)
+        send_mod.synthesizer = synth
         tell(image, task, mode)
         started = time.monotonic()
         why = None
@@ -201,13 +232,14 @@ def run_pipeline(task: Task, mode: str, backend) -> dict:
         holder = image.eval(task.holder)
         method = holder._slots.get(task.selector)
         provenance = method.provenance if isinstance(method, Method) and method.provenance else {}
-        attempts = provenance.get("attempts") or getattr(synth, "last_attempts", None) or (
-            pipeline.EXAMPLE_ATTEMPTS if mode == "examples" else pipeline.ATTEMPTS)
+        attempts = provenance.get("attempts") or (
+            max(synth.attempts, pipeline.EXAMPLE_ATTEMPTS) if mode == "examples" else synth.attempts)
         code = method.source if isinstance(method, Method) else ""
         if why is None:
             why = run_checks(image, task)
         return {"ok": why is None, "why": why, "attempts": attempts, "seconds": seconds,
-                "code": code}
+                "code": code, "adapter": provenance.get("adapter"),
+                "chosen_by": provenance.get("chosen_by")}
     finally:
         pipeline.uninstall()
         image.close()
@@ -306,6 +338,20 @@ class Traced:
         for piece in self.inner.stream(messages, **options):
             answer += piece
             yield piece
+        self.show(messages, answer)
+
+    def complete(self, messages, **options):
+        answer = self.inner.complete(messages, **options)
+        self.show(messages, answer)
+        return answer
+
+    def complete_batch(self, messages, n, **options):
+        answers = self.inner.complete_batch(messages, n, **options)
+        self.show(messages, "\n--- next candidate:\n".join(answers))
+        return answers
+
+    @staticmethod
+    def show(messages, answer):
         shown = "\n".join(f"[{m['role']}] {m['content']}" for m in messages[1:])
         print(f"--- prompt:\n{shown}\n--- answer:\n{answer}\n---", flush=True)
 
@@ -333,7 +379,19 @@ def main(argv=None) -> int:
     p.add_argument("--verbose", "-v", action="store_true", help="dev only: show each method")
     p.add_argument("--trace", action="store_true", help="dev only: show every prompt and answer")
     p.add_argument("--json", help="write the results here (held-out: aggregates only)")
+    p.add_argument("--writer", default="bundled",
+                   help="the method writer: bundled (default; what the pipeline uses), none (the "
+                        "plain base model), or an adapter FILE.safetensors")
+    p.add_argument("--candidates", type=int, default=pipeline.CANDIDATES,
+                   help="candidates per round (default %(default)s)")
+    p.add_argument("--rounds", type=int, default=pipeline.ATTEMPTS,
+                   help="rounds without examples (default %(default)s)")
+    p.add_argument("--write-avoid", metavar="FILE", help="write both sets' answers for "
+                   "`uvm train methods --avoid` and stop")
     opts = p.parse_args(argv)
+    if opts.write_avoid:
+        write_avoid(opts.write_avoid)
+        return 0
     heldout = opts.set == "heldout"
     if heldout and (opts.only or opts.verbose or opts.trace):
         p.error("the held-out set shows aggregate figures only (no --only, -v or --trace)")
@@ -353,14 +411,26 @@ def main(argv=None) -> int:
     broken = reference_failures(tasks)
     if broken:
         raise Refused("broken tasks (their reference fails):\n  " + "\n  ".join(broken))
-    refuse_near_copies(given_at_run_time())
+    from uvm.llm.synthesis.writer import BUNDLED, training_sources
+    writer_file = None if opts.writer == "none" else BUNDLED if opts.writer == "bundled" else opts.writer
+    if writer_file and not os.path.exists(writer_file):
+        if opts.writer != "bundled":
+            p.error(f"no adapter at {writer_file}")
+        writer_file = None  # nothing bundled yet: the base model writes
+    refuse_near_copies(given_at_run_time(training_sources(writer_file) if writer_file else ()))
 
     from uvm.llm.model import THREADS_VARIABLE, generation_threads
     if opts.threads:
         os.environ[THREADS_VARIABLE] = str(opts.threads)
     from uvm.llm.settings import configure_run, make_backend
     configure_run(opts.llm, False)
-    backend = make_backend(opts.llm, None)
+    bench_image = None
+    if opts.llm == "embedded":
+        bench_image, backend = awake_backend(writer_file if opts.writer != "bundled" else None)
+    else:
+        backend = make_backend(opts.llm, None)
+    SYNTH_OPTIONS.update(candidates=opts.candidates, attempts=opts.rounds,
+                         writer=None if writer_file else False)
     if opts.trace:
         backend = Traced(backend)
     if hasattr(backend, "load"):
@@ -396,12 +466,17 @@ def main(argv=None) -> int:
           + (f", {opts.label}" if opts.label else ""))
     print_summary(s)
     record = {"set": opts.set, "label": opts.label, "llm": opts.llm, "commit": _commit(),
+              "writer": opts.writer if writer_file else "none", "candidates": opts.candidates,
+              "rounds": opts.rounds,
               "date": time.strftime("%Y-%m-%d %H:%M"), "tasks": len(tasks), "modes": modes,
               "threads": generation_threads(), "load_average": [round(load_before, 1),
                                                         round(os.getloadavg()[0], 1)],
               "wall_seconds": round(time.monotonic() - started), "summary": s}
     if not heldout:
         record["results"] = results
+    if bench_image is not None:
+        backend.close()
+        bench_image.close()
     if opts.json:
         os.makedirs(os.path.dirname(os.path.abspath(opts.json)), exist_ok=True)
         with open(opts.json, "w") as f:

@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "model": "uvm.llm.commands:model_command",
     "persona": "uvm.llm.commands:persona_command",
     "methods": "uvm.llm.commands:methods_command",
+    "train": "uvm.llm.commands:train_command",
     "kernel": "uvm.repl.kernel:main",
 }
 

