@@ -48,6 +48,7 @@ def awaken_command(argv: list[str]) -> int:
     p.add_argument("--no-personas", action="store_true", help="do not import the four personas")
     opts = p.parse_args(argv)
     from uvm.image.image import ImageError
+    from uvm.llm import pllm as P
     from uvm.llm.pllm import awaken, get_pllm
     from uvm.llm.settings import parse_spec
     try:
@@ -66,7 +67,8 @@ def awaken_command(argv: list[str]) -> int:
             verb = "already awake with" if before is not None and not opts.replace else "awakened:"
             print(f"{verb} {d['name']} ({d['where']}, {_size(d['size'])})")
             for name, proxy in pllm.adapters.items():
-                print(f"  persona {name}: adapter {_size(proxy.size)}")
+                what = "method writer" if name == P.METHOD_WRITER else "persona"
+                print(f"  {what} {name}: adapter {_size(proxy.size)}")
     except (LLMError, ImageError) as e:
         return _fail(e)
     return 0

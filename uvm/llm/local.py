@@ -281,6 +281,9 @@ class _Cancelled:
 def _generate(model, ids, mask, cache, kwargs):
     """``model.generate`` going on from ``cache`` (a prompt computed already): the argument
     is ``cache`` in newer transformers, ``past_key_values`` before."""
+    import warnings
+    # transformers passes the cache on under its old name itself, and warns about that
+    warnings.filterwarnings("ignore", message=r".*`past_key_values`.*deprecated")
     if cache is None:
         return model.generate(input_ids=ids, attention_mask=mask, **kwargs)
     try:

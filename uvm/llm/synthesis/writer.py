@@ -204,7 +204,8 @@ def train(image, out: str, avoid_paths, settings: Settings, log=print,
     tasks = made.tasks
     rng.shuffle(tasks)
     practice_image = uvm.open(memory=True)
-    first, later = tasks[:settings.tasks], tasks[settings.tasks:]
+    fresh_count = min(settings.rounds * settings.round_tasks, len(tasks) // 3)
+    first, later = tasks[:len(tasks) - fresh_count], tasks[len(tasks) - fresh_count:]
     t0 = time.monotonic()
     rows = reference_rows(practice_image, first, rng)
     report.add(stage="references", tasks=len(first), rows=len(rows), dropped=made.dropped,
