@@ -164,7 +164,7 @@ DICTIONARY = [
         [(f"calc valueAt: 'z' Or: 5 In: {D(a=1)}", 5)], [(f"calc valueAt: 'a' Or: 9 In: {D(a=1)}", 1), (f"calc valueAt: 'q' Or: -1 In: {D(p=2)}", -1)],
         "def valueAt_Or_In_(self, text, a, other):\n    return other.get(text, a)"),
     dic("isEmptyTable:", f"calc isEmptyTable: {D(a=1)}", "answer whether the dictionary has no entries",
-        [(f"calc isEmptyTable: {D(x=1, y=2)}", False)], [(f"calc isEmptyTable: dictionary copy", True), (f"calc isEmptyTable: {D(k=0)}", False)],
+        [(f"calc isEmptyTable: {D(x=1, y=2)}", False)], [("calc isEmptyTable: dictionary copy", True), (f"calc isEmptyTable: {D(k=0)}", False)],
         "def isEmptyTable_(self, table):\n    return len(table) == 0"),
     dic("countAbove:In:", f"calc countAbove: 2 In: {D(a=1, b=3, c=5)}", "answer how many values are greater than n",
         [(f"calc countAbove: 0 In: {D(x=1, y=0)}", 1)], [(f"calc countAbove: 10 In: {D(p=5)}", 0), (f"calc countAbove: 1 In: {D(p=2, q=1, r=3)}", 2)],

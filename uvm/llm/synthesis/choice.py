@@ -17,8 +17,13 @@ Ties go to the earliest candidate (the first of the batch is the greedy one).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from dataclasses import dataclass, field
+
+from uvm.llm.synthesis.receiver import describe_value, source_of
+from uvm.runtime.objects import Method, UvmObject
 
 CHECKS_SYSTEM = ("You write examples of how a message is used: other sends of the same "
                  "message, with other arguments, and what each answers.")
@@ -48,6 +53,47 @@ class Choice:
     candidate: Candidate
     how: str
     groups: list = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Trial runs of candidates are rolled back; what they print is dropped with them."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def outcome_of(value, receiver) -> str:
+    """What a trial's send showed, for grouping candidates that agree: the answer, and
+    an object receiver's slots after the send."""
+    shown = _canonical(value)
+    if isinstance(receiver, UvmObject):
+        shown += " | " + ", ".join(f"{n}={_canonical(v)}" for n, v in sorted(receiver._slots.items())
+                                   if not n.startswith("_") and not isinstance(v, (Method, UvmObject)))
+    return shown
+
+
+def _canonical(value) -> str:
+    from collections.abc import Mapping
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    if type(value) is float and value.is_integer():
+        return repr(int(value))
+    return describe_value(value) if isinstance(value, UvmObject) else repr(value)
+
+
+def send_text(receiver, selector: str, args: tuple, lobby) -> str | None:
+    """UVM source of this send (for the model's own checks), when every part has one."""
+    from uvm.runtime.naming import ObjectNames
+    head = ObjectNames(lobby).name(receiver) if isinstance(receiver, UvmObject) else source_of(receiver)
+    parts = [source_of(a) for a in args]
+    if not head or None in parts:
+        return None
+    if not args:
+        return f"{head} {selector}"
+    words = [w for w in selector.split(":") if w]
+    return head + " " + " ".join(f"{w}: {p}" for w, p in zip(words, parts))
 
 
 def groups_of(candidates: list[Candidate]) -> list[list[Candidate]]:

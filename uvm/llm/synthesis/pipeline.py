@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import time
 from typing import NamedTuple
 
@@ -12,11 +11,12 @@ from uvm.llm.errors import LLMError
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
 from uvm.llm.synthesis.choice import (CHECKS_TOKENS, Candidate, Choice, by_agreement, by_checks,
-                                      checks_messages, groups_of, parse_checks)
+                                      checks_messages, groups_of, outcome_of, parse_checks, quiet,
+                                      send_text)
 from uvm.llm.synthesis.guardian import CovenantViolationError, changes_self, uses_its_inputs
 from uvm.llm.synthesis.prompt import SHOTS, Brief
-from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, source_of, type_name,
-                                        typo_of, understood_selectors)
+from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
+                                        understood_selectors)
 from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
@@ -74,47 +74,6 @@ class Trial(NamedTuple):
     value: object
     why: str
     outcome: str = ""   # for a rolled-back trial: what the send answered (and changed)
-
-
-@contextlib.contextmanager
-def quiet():
-    """Trial runs of candidates are rolled back; what they print is dropped with them."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
-def outcome_of(value, receiver) -> str:
-    """What a trial's send showed, for grouping candidates that agree: the answer, and
-    an object receiver's slots after the send."""
-    shown = _canonical(value)
-    if isinstance(receiver, UvmObject):
-        shown += " | " + ", ".join(f"{n}={_canonical(v)}" for n, v in sorted(receiver._slots.items())
-                                   if not n.startswith("_") and not isinstance(v, (Method, UvmObject)))
-    return shown
-
-
-def _canonical(value) -> str:
-    from collections.abc import Mapping
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
-        return "[" + ", ".join(_canonical(v) for v in value) + "]"
-    if type(value) is float and value.is_integer():
-        return repr(int(value))
-    return describe_value(value) if isinstance(value, UvmObject) else repr(value)
-
-
-def send_text(receiver, selector: str, args: tuple, lobby) -> str | None:
-    """UVM source of this send (for the model's own checks), when every part has one."""
-    from uvm.runtime.naming import ObjectNames
-    head = ObjectNames(lobby).name(receiver) if isinstance(receiver, UvmObject) else source_of(receiver)
-    parts = [source_of(a) for a in args]
-    if not head or None in parts:
-        return None
-    if not args:
-        return f"{head} {selector}"
-    words = [w for w in selector.split(":") if w]
-    return head + " " + " ".join(f"{w}: {p}" for w, p in zip(words, parts))
 
 
 class Synthesizer:
