@@ -22,7 +22,9 @@ seed library; the method writer adapter's training data, when the pipeline uses 
 near-copy of a task's reference (``uvm.llm.synthesis.nearcopy``).
 
 The held-out set prints and stores only aggregate figures (by kind and by mode): its
-individual failures are never shown, so nobody tunes on them.
+individual failures are never shown, so nobody tunes on them. Tasks run one kind after
+another (round robin), and ``--json`` is rewritten as the run goes (held-out: after each
+whole round of kinds), so ``--limit N`` or a run stopped early still covers every kind.
 
 Run: .venv/bin/python benchmarks/synthesis.py --set dev|heldout [--modes plain,intent,examples]
      [--kinds K,...] [--only NAME,...] [--limit N] [--no-baseline] [--llm SPEC]
@@ -295,6 +297,16 @@ def rate(rows, way: str) -> dict:
     return out
 
 
+def interleaved(tasks: list[Task]) -> list[Task]:
+    """The tasks taken one kind after another (round robin), so that the first N of a run
+    -- ``--limit N``, or a run stopped early -- hold every kind alike."""
+    by_kind = {k: [t for t in tasks if t.kind == k] for k in KINDS}
+    out = []
+    while any(by_kind.values()):
+        out += [ts.pop(0) for ts in by_kind.values() if ts]
+    return out
+
+
 def summary(results: list[dict]) -> dict:
     ways = [w for w in ("pipeline", "baseline") if any(w in r for r in results)]
     out = {}
@@ -402,6 +414,7 @@ def main(argv=None) -> int:
     if opts.only:
         names = set(opts.only.split(","))
         tasks = [t for t in tasks if t.name in names]
+    tasks = interleaved(tasks)
     if opts.limit:
         tasks = tasks[:opts.limit]
     modes = [m for m in opts.modes.split(",") if m]
@@ -438,6 +451,29 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()[0]
     results = []
     started = time.monotonic()
+    commit = _commit()
+
+    def record() -> dict:
+        r = {"set": opts.set, "label": opts.label, "llm": opts.llm, "commit": commit,
+             "writer": opts.writer if writer_file else "none", "candidates": opts.candidates,
+             "rounds": opts.rounds, "date": time.strftime("%Y-%m-%d %H:%M"),
+             "tasks": len(tasks), "modes": modes, "done": len(results),
+             "of": len(tasks) * len(modes), "threads": generation_threads(),
+             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+             "wall_seconds": round(time.monotonic() - started), "summary": summary(results)}
+        if not heldout:
+            r["results"] = results
+        return r
+
+    def write(r: dict) -> None:
+        """The results so far (a long run stopped early still leaves its figures)."""
+        if opts.json:
+            os.makedirs(os.path.dirname(os.path.abspath(opts.json)), exist_ok=True)
+            with open(opts.json + ".tmp", "w") as f:
+                json.dump(r, f, indent=1)
+            os.replace(opts.json + ".tmp", opts.json)
+
+    every = len(KINDS) * len(modes)  # held-out: figures over whole rounds of kinds only
     for task in tasks:
         for mode in modes:
             r = {"task": task.name, "kind": task.kind, "mode": mode,
@@ -445,6 +481,8 @@ def main(argv=None) -> int:
             if not opts.no_baseline:
                 r["baseline"] = run_baseline(task, mode, backend)
             results.append(r)
+            if not heldout or len(results) % every == 0:
+                write(record())
             if heldout:
                 print(f"\r{len(results)}/{len(tasks) * len(modes)} done", end="", file=sys.stderr,
                       flush=True)
@@ -465,22 +503,10 @@ def main(argv=None) -> int:
     print(f"\n{opts.set}: {len(tasks)} tasks x {len(modes)} modes, model {opts.llm}"
           + (f", {opts.label}" if opts.label else ""))
     print_summary(s)
-    record = {"set": opts.set, "label": opts.label, "llm": opts.llm, "commit": _commit(),
-              "writer": opts.writer if writer_file else "none", "candidates": opts.candidates,
-              "rounds": opts.rounds,
-              "date": time.strftime("%Y-%m-%d %H:%M"), "tasks": len(tasks), "modes": modes,
-              "threads": generation_threads(), "load_average": [round(load_before, 1),
-                                                        round(os.getloadavg()[0], 1)],
-              "wall_seconds": round(time.monotonic() - started), "summary": s}
-    if not heldout:
-        record["results"] = results
+    write(record())
     if bench_image is not None:
         backend.close()
         bench_image.close()
-    if opts.json:
-        os.makedirs(os.path.dirname(os.path.abspath(opts.json)), exist_ok=True)
-        with open(opts.json, "w") as f:
-            json.dump(record, f, indent=1)
     return 0
 
 
