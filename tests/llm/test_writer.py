@@ -77,16 +77,41 @@ def test_training_prompts_are_exactly_what_the_pipeline_asks(tmp_path):
 
 
 @needs_ml
-def test_the_method_writer_is_loaded_from_the_images_blob_and_made_hot(awake):
-    from uvm.llm.pllm import METHOD_WRITER, bundled_adapters, get_pllm
-    image, backend = awake
-    proxy = get_pllm(image).adapters[METHOD_WRITER]
-    assert proxy.path() != bundled_adapters()[METHOD_WRITER]  # a BLOB of the image...
-    info = backend.memory.adapters[METHOD_WRITER]
-    assert info.path == proxy.path()                           # ...which the backend reads
-    with uvm.open(memory=True) as im:
-        assert pipeline.Synthesizer(im, backend=backend).writer_for(backend) == METHOD_WRITER
-    texts = backend.complete_batch([{"role": "user", "content": "Say hi."}], 2, max_tokens=3,
-                                   temperature=0.7, adapter=METHOD_WRITER)
-    assert len(texts) == 2
-    assert backend.memory.tier(METHOD_WRITER) == "hot" and backend.memory.active == METHOD_WRITER
+def test_a_trained_method_writer_is_loaded_from_the_images_blob_and_made_hot(
+        tmp_path, llm_cache, benchmark_answers):
+    """`uvm train methods` in miniature (a few practice tasks, one step, no rounds: the
+    bundled adapter is never trained in a test), then imported like `uvm awaken` does."""
+    from uvm.llm.local import TransformersBackend, image_adapters, image_loader
+    from uvm.llm.pllm import METHOD_WRITER, awaken, get_pllm, import_adapter
+    from uvm.llm.synthesis.writer import Settings, train, training_sources
+    avoid = tmp_path / "avoid.jsonl"
+    avoid.write_text("".join(json.dumps({"name": r.name, "selector": r.selector,
+                                         "reference": r.source}) + "\n" for r in benchmark_answers))
+    out = str(tmp_path / "methods.safetensors")
+    image = uvm.open(str(tmp_path / "train.fs"))
+    backend = None
+    try:
+        awaken(image, adapters={})
+        report = train(image, out, [str(avoid)],
+                       Settings(tasks=6, steps=1, batch=2, rounds=0), log=lambda line: None)
+        assert [s["stage"] for s in report.stages] == ["references", "train"]
+        sources = training_sources(out)  # every training answer, checked by its digest
+        assert 0 < len(sources) <= report.stages[0]["rows"]
+        index = NearCopyIndex(benchmark_answers)
+        assert all(index.find(sel, src) is None for sel, src in sources)
+        proxy = import_adapter(image, METHOD_WRITER, out)
+        assert proxy.path() != out                                  # a BLOB of the image...
+        backend = TransformersBackend("embedded", image_loader(image), lambda: image_adapters(image))
+        backend.load()
+        assert backend.memory.adapters[METHOD_WRITER].path == proxy.path()  # ...the backend reads
+        assert get_pllm(image).adapters[METHOD_WRITER].config["r"] == Settings().rank
+        with uvm.open(memory=True) as im:
+            assert pipeline.Synthesizer(im, backend=backend).writer_for(backend) == METHOD_WRITER
+        texts = backend.complete_batch([{"role": "user", "content": "Say hi."}], 2, max_tokens=3,
+                                       temperature=0.7, adapter=METHOD_WRITER)
+        assert len(texts) == 2
+        assert backend.memory.tier(METHOD_WRITER) == "hot" and backend.memory.active == METHOD_WRITER
+    finally:
+        if backend is not None:
+            backend.close()
+        image.close()
