@@ -26,3 +26,23 @@ def image():
 def run(image):
     """Evaluate UVM source in the test's image and return the value."""
     return image.eval
+
+
+def require(name: str, found, package: str) -> None:
+    """A test needs a system program: without it (``found`` false) the test is skipped --
+    except where ``$UVM_REQUIRE`` names it (CI installs them: ``.ci/run``), where a missing
+    program fails the test instead."""
+    if found:
+        return
+    if name in os.environ.get("UVM_REQUIRE", "").split(","):
+        pytest.fail(f"{name} is required here ($UVM_REQUIRE) but not installed: "
+                    f"apt-get install {package}")
+    pytest.skip(f"{name} is not installed (apt-get install {package})")
+
+
+def require_program(name: str, package: str) -> str:
+    """The path of a program on PATH that a test needs (see ``require``)."""
+    import shutil
+    found = shutil.which(name)
+    require(name, found, package)
+    return found

@@ -2,9 +2,7 @@
 the ``.uvm`` sources in ``uvm/stdlib`` (in name order)."""
 from __future__ import annotations
 
-from importlib import resources
-
-from uvm.runtime import send
+from uvm.runtime import intents, send
 from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
 from uvm.syntax import parse
@@ -12,12 +10,16 @@ from uvm.syntax import parse
 # Bump when the core world changes in a way old images need upgrading for, and say in
 # UPGRADES which core-world files bring an image of the previous version up to it (those
 # files must be safe to file into an image that may already have parts of them).
-CORE_VERSION = 4
-UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"]}
+CORE_VERSION = 6
+UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
+            6: ["80-intents.uvm", "90-examples.uvm"]}
+# What a version changes in the user's own objects, run after its files: (lobby) -> None.
+MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 
 def stdlib_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(file name, text) of each core-world source (or of those named), in filing-in order."""
+    from importlib import resources  # only when the world is built: start-up stays cheap
     files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm")
                    and (names is None or f.name in names))
     return [(f"stdlib/{f.name}", f.read_text(encoding="utf-8")) for f in files]
@@ -28,6 +30,8 @@ def upgrade_world(lobby: UvmObject, from_version: int) -> None:
     for version in range(from_version + 1, CORE_VERSION + 1):
         for name, text in stdlib_sources(UPGRADES.get(version, [])):
             compile_program(parse(text, name), core=True)(lobby)
+        if version in MIGRATIONS:
+            MIGRATIONS[version](lobby)
     send.world.refresh()
     check_inline_guards()
 

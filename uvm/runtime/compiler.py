@@ -32,6 +32,7 @@ import weakref
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
 from uvm.runtime.objects import ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject
+from uvm.runtime.provenance import split_annotations
 from uvm.syntax import ast as A
 
 # Selectors compiled inline, by the flag that guards them and the trait they live in.
@@ -313,7 +314,10 @@ class Compiler:
             kind = CONSTANT if slot.kind is A.SlotKind.CONSTANT else ASSIGNABLE
             if slot.is_parent:
                 kind |= PARENT
-            layout.append((slot.name, kind, slot.annotations))
+            annotations = slot.annotations
+            if isinstance(slot.value, A.PythonMethod):  # its provenance is not an annotation
+                annotations = split_annotations(annotations)[1]
+            layout.append((slot.name, kind, annotations))
             values.append(self.slot_value(fn, scope, slot))
         t = self.tmp()
         self.span = node.span
@@ -327,9 +331,11 @@ class Compiler:
         value = slot.value
         if value is None:
             return "None"
-        if isinstance(value, A.PythonMethod):
+        if isinstance(value, A.PythonMethod):  # filed-out provenance comes back with it
             return self.const(Method(slot.name, "python", value.source, file=value.span.file,
-                                     line=value.span.line, col=value.span.col, core=self.core))
+                                     line=value.span.line, col=value.span.col,
+                                     provenance=split_annotations(slot.annotations)[0],
+                                     core=self.core))
         if slot.is_method:
             return self.const(method_from_literal(slot.name, value, self.source, self.core))
         return self.expr(fn, scope, value)
@@ -860,13 +866,18 @@ def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiter
     fn.finish = lambda: None  # both bodies are finished
 
 
-def compile_program(program: A.Program, core: bool = False):
-    """A function (self) -> value running the program's statements with ``self`` = lobby."""
+def compile_program(program: A.Program, core: bool = False, names: tuple = ()):
+    """A function (self, *values) -> value running the program's statements with ``self``
+    = lobby. ``names`` are read-only variables of the program, given as ``values`` (the
+    REPL's ``it`` and ``out7``)."""
     c = Compiler("<top level>", core, program.source)
     fn = Fn("top_level", ["self"], None)
     scope = Scope(None, fn)
+    params = ["self"] + [c.declare(scope, name, False).py for name in names]
+    fn.params = params
+    fn.fixed |= set(params)
     c.function(fn, scope, (), program.statements, result_self=False)
-    return c.build(fn, ["self"])
+    return c.build(fn, params)
 
 
 def _py_name(selector: str) -> str:

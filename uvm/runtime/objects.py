@@ -44,6 +44,20 @@ class Map:
 
 _maps: "weakref.WeakValueDictionary[tuple, Map]" = weakref.WeakValueDictionary()
 
+class Confined:
+    """The innermost model-written method running (``call``: receiver, granted object
+    ids, arguments; see uvm.runtime.confinement). While one runs, every object made is
+    noted in ``made`` (id -> object): its write policy lets it change what it made."""
+    __slots__ = ("call", "made", "depth")
+
+    def __init__(self):
+        self.call = None
+        self.made = {}
+        self.depth = 0    # model-written calls nested inside one another
+
+
+confined = Confined()
+
 
 def all_maps() -> list[Map]:
     return list(_maps.values())
@@ -77,6 +91,8 @@ class UvmObject(Persistent):
     def __init__(self):
         self._slots = {}
         self._kinds = {}
+        if confined.call is not None:
+            confined.made[id(self)] = self
 
     # --- slot access used by the runtime -------------------------------------------------
     def define_slot(self, name: str, value, kind: int, annotations: tuple = ()) -> None:
@@ -144,9 +160,14 @@ class UvmObject(Persistent):
         ann = self.__dict__.get("_annotations")
         if ann:
             new._annotations = ann
+        notes = self.__dict__.get("_intents")  # what the model is told (uvm.runtime.intents)
+        if notes:
+            new._intents = notes
         m = instance_dict(self).get("_v_map")
         if m is not None:
             new._v_map = m
+        if confined.call is not None:
+            confined.made[id(new)] = new
         return new
 
     # --- the Python face -----------------------------------------------------------------
@@ -246,9 +267,19 @@ class Block:
 class UvmList(PersistentList):
     """UVM's growable sequence; persistent, so in-place changes are saved."""
 
+    def __init__(self, initlist=None):
+        PersistentList.__init__(self, initlist)
+        if confined.call is not None:
+            confined.made[id(self)] = self
+
 
 class UvmDict(PersistentMapping):
     """UVM's mapping; keeps insertion order like Python's dict."""
+
+    def __init__(self, *args, **kwargs):
+        PersistentMapping.__init__(self, *args, **kwargs)
+        if confined.call is not None:
+            confined.made[id(self)] = self
 
 
 class UvmTree(Persistent):

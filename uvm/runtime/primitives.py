@@ -78,6 +78,25 @@ def _remove_slot(obj, name):
     return obj
 
 
+@primitive("_Intend:As:")
+def _intend_as(obj, selector, text):
+    from uvm.runtime import intents
+    if not isinstance(obj, UvmObject) or type(selector) is not str or type(text) is not str:
+        _fail("_Intend:As:", "an object, a selector string and a text string are needed")
+    intents.note_intent(obj, selector, text)
+    return obj
+
+
+@primitive("_Intend:Example:Gives:")
+def _intend_example(obj, selector, expression, value):
+    from uvm.runtime import intents
+    if not isinstance(obj, UvmObject) or type(selector) is not str or type(expression) is not str:
+        _fail("_Intend:Example:Gives:", "an object, a selector string and an expression "
+              "string are needed")
+    intents.note_example(obj, selector, expression, value)
+    return obj
+
+
 @primitive("_SlotNames")
 def _slot_names(obj):
     return UvmList(list(obj._kinds) if isinstance(obj, UvmObject) else [])
@@ -111,8 +130,9 @@ def _does_not_understand(obj, message: Message):
     see ``send.synthesizer``) the missing method is written instead of failing."""
     if send_mod.synthesizer is not None and not message.selector.startswith("_"):
         return send_mod.synthesizer(obj, message)
-    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}",
-                   selector=message.selector, receiver=obj)
+    from uvm.runtime.typos import did_you_mean
+    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}"
+                   + did_you_mean(obj, message.selector), selector=message.selector, receiver=obj)
 
 
 def _short(value) -> str:

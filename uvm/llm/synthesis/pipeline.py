@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import random
 import time
 from typing import NamedTuple
 
@@ -17,7 +18,9 @@ from uvm.llm.synthesis.guardian import CovenantViolationError, changes_self, use
 from uvm.llm.synthesis.prompt import SHOTS, Brief
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
                                         understood_selectors)
-from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
+from uvm.llm.synthesis.sandbox import (ConfinementBreach, SandboxMemoryError, SandboxTimeout,
+                                       compile_audited, limits)
+from uvm.runtime.confinement import membrane
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
@@ -32,6 +35,7 @@ MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
 STOP = ("\n\n\n", "\nComplete:")  # the method's own end is found by ``method_ended``
 RETRY_TEMPERATURE = 0.7  # retries sample: greedy decoding would repeat the failed answer
+clock = time.monotonic   # how the pipeline times the model and the person (tests fake it)
 
 # Methods written in an evaluation whose commit then lost a write conflict: the retried
 # evaluation reuses them instead of asking the model again. (holder oid, selector) -> source
@@ -52,8 +56,11 @@ def install(image, attempts: int = ATTEMPTS, backend=None) -> "Synthesizer | Non
 
 
 def set_approver(approver) -> None:
-    """Ask ``approver(selector, code, where) -> bool`` before installing a model-written
-    method (None: install without asking). No effect when no synthesizer is installed."""
+    """Ask ``approver(selector, code, where) -> bool`` before keeping a model-written
+    method (None: keep it without asking). It is asked after the method's first run,
+    which happens confined in a savepoint, so that ``where`` can say which objects
+    besides its receiver the method changes; no means the savepoint is rolled back.
+    No effect when no synthesizer is installed."""
     if isinstance(send_mod.synthesizer, Synthesizer):
         send_mod.synthesizer.approver = approver
 
@@ -76,6 +83,14 @@ class Trial(NamedTuple):
     outcome: str = ""   # for a rolled-back trial: what the send answered (and changed)
 
 
+class TryAgain(Exception):
+    """The person asked for another answer from the model (approval mode), with a hint."""
+
+    def __init__(self, hint: str = ""):
+        super().__init__(hint)
+        self.hint = hint
+
+
 class Synthesizer:
     """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
 
@@ -84,7 +99,7 @@ class Synthesizer:
                  candidates: int = CANDIDATES, writer: str | bool | None = None):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
-        # is installed (the interactive REPL sets it; scripts and -c only with --approve)
+        # is kept (the interactive REPL sets it; scripts and -c only with --approve)
         self.approver = None
         # the typo check: synthesize_anyway skips it (--synthesize-anyway); confirm_typo(
         # selector, suggestion) -> bool lets the person at a terminal ask the model anyway
@@ -100,6 +115,12 @@ class Synthesizer:
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
         self.active = 0
+        # selector -> (the method being replaced, the person's hint): ``uvm methods
+        # regenerate`` tells the model what it wrote before, and a fresh sample is drawn
+        self.rewriting: dict[str, tuple[str, str]] = {}
+        self._waited = 0.0   # seconds the person spent on the approval question
+        self._in_model = 0.0  # seconds spent loading the model and generating
+        self._edited = False
 
     def backend(self):
         if self._backend is not None:
@@ -143,14 +164,25 @@ class Synthesizer:
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
-        started = time.monotonic()
+        started = clock()
+        self._waited = self._in_model = 0.0
+        self._edited = False
+        rewrite = self.rewriting.get(selector)
+        if rewrite is not None:
+            old, hint = rewrite
+            failures.append((old, "the person asked for it to be written again"
+                             + (f" ({hint})" if hint else "") + "; the method it replaces was:\n"
+                             + old.rstrip()))
         backend = None
         writer = None
         prompt_digest = None
         code = ""
         if cached is not None:
-            trial = self._try(receiver, selector, args, holder, signature, cached,
-                              {"reused": "after a write conflict"})
+            try:
+                trial = self._try(receiver, selector, args, holder, signature, cached,
+                                  {"reused": "after a write conflict"})
+            except TryAgain:
+                trial = Trial(False, None, "")
             if trial.ok:
                 return trial.value
         examples = brief.examples()
@@ -164,9 +196,10 @@ class Synthesizer:
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answers = self._ask(backend, msgs, attempt, rounds, writer)
+                answers = self._ask(backend, msgs, attempt, rounds, writer,
+                                    fresh=rewrite is not None)
             except LLMError as e:
-                raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "persona": None, "adapter": writer, "prompt": prompt_digest,
@@ -197,8 +230,14 @@ class Synthesizer:
             choice = self._choose(good, brief, backend, writer, bool(examples))
             code = choice.candidate.code
             provenance["chosen_by"] = choice.how
-            trial = self._try(receiver, selector, args, holder, signature, code, provenance,
-                              started=started)
+            try:  # the chosen one runs again, confined, and in approval mode is asked about
+                trial = self._try(receiver, selector, args, holder, signature, code, provenance,
+                                  started=started, examples=examples)
+            except TryAgain as again:
+                failures.append((code, "the person asked for another answer"
+                                 + (f": {again.hint}" if again.hint else "")))
+                rounds += 1  # the person's choice does not use up the model's rounds
+                continue
             if trial.ok:
                 library.remember(self.image, holder, brief.example())
                 return trial.value
@@ -222,11 +261,19 @@ class Synthesizer:
             return None
 
     def _ask(self, backend, msgs: list[dict], attempt: int, rounds: int,
-             writer: str | None) -> list[str]:
+             writer: str | None, fresh: bool = False) -> list[str]:
         """The candidates, in one batched generation (the first greedy in the first
-        round; the rest, and every retry, sampled). A terminal shows progress; the
-        generation stops at the time limit or on Ctrl-C."""
-        from uvm.llm.progress import StatusLine, on_terminal
+        round; the rest, and every retry, sampled; seeded by the round unless ``fresh``, a
+        regeneration, which draws anew). A terminal shows progress; the generation stops
+        at the time limit or on Ctrl-C."""
+        began = clock()
+        try:
+            return self._batch(backend, msgs, attempt, rounds, writer, fresh)
+        finally:
+            self._in_model += clock() - began
+
+    def _batch(self, backend, msgs, attempt, rounds, writer, fresh) -> list[str]:
+        from uvm.llm.progress import StatusLine, on_terminal, reporting
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
         what = f"writing #{self.writing} (attempt {attempt}/{rounds}" + (
@@ -242,11 +289,16 @@ class Synthesizer:
             if status:
                 status.show(what + ")")
             if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                backend.load()
-            return backend.complete_batch(msgs, self.candidates, greedy_first=attempt == 1,
+                loading = (lambda text: status.show(f"{what}, loading the model: {text})")) \
+                    if status else (lambda text: None)
+                with reporting(loading):
+                    backend.load()
+            seed = random.SystemRandom().randrange(1 << 31) if fresh else attempt
+            return backend.complete_batch(msgs, self.candidates,
+                                          greedy_first=attempt == 1 and not fresh,
                                           until=method_ended, progress=progress,
                                           max_tokens=MAX_TOKENS, temperature=RETRY_TEMPERATURE,
-                                          stop=STOP, seed=attempt, adapter=writer)
+                                          stop=STOP, seed=seed, adapter=writer)
         finally:
             if status:
                 status.close()
@@ -300,21 +352,21 @@ class Synthesizer:
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
              examples=(), keep=True) -> "Trial":
-        """Audit, compile, install in a savepoint, test against the user's examples, run;
-        keep it (``keep``), or roll everything back and report what the run showed."""
+        """Audit, compile, install in a savepoint, test against the user's examples, run --
+        confined, as every call of a model-written method is; keep it (``keep``: in
+        approval mode after asking the person, telling them what else the run changed),
+        or roll everything back and report what the run showed."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
         except CovenantViolationError as e:
             return Trial(False, None, f"the guardian rejected it: {e}")
-        except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+        except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
             return Trial(False, None, f"it does not compile: {e}")
-        if keep and self.approver is not None and not self.approver(
-                selector, code, where_it_goes(receiver, holder, self.image.lobby)):
-            raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
-                           "installed (declined)", selector=selector, receiver=receiver)
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()
+        # approval mode: writes outside the policy are noted, not refused, and shown
+        changed = membrane.recording = {} if self.approver is not None else None
         try:
             method = Method(selector, "python", code, signature.params[1:], f"<model:{selector}>",
                             1, 1, provenance=dict(provenance), core=False)
@@ -334,12 +386,17 @@ class Synthesizer:
         except SandboxTimeout as e:
             self._rollback(sp)
             return Trial(False, None, f"it was stopped: {e}")
-        except MemoryError:
+        except (MemoryError, SandboxMemoryError) as e:
             self._rollback(sp)
-            return Trial(False, None, "it ran out of memory (the memory bound was hit)")
+            return Trial(False, None, f"it ran out of memory (the memory bound was hit: {e})")
+        except ConfinementBreach as e:
+            self._rollback(sp)
+            return Trial(False, None, f"it was refused: {e}")
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
             return Trial(False, None, f"running it raised {type(e).__name__}: {e}")
+        finally:
+            membrane.recording = None
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
             return Trial(False, None, "it answered nothing (None) and changed nothing: return the result")
@@ -350,10 +407,95 @@ class Synthesizer:
             outcome = outcome_of(value, receiver)
             self._rollback(sp)
             return Trial(True, None, "", outcome)
+        if self.approver is not None:
+            edited = self._approve(receiver, selector, code, holder, method, changed, sp,
+                                   signature)
+            if edited is not None:  # the person's edit runs (confined) in its place
+                trial = self._try(receiver, selector, args, holder, signature, edited,
+                                  provenance, started, examples)
+                if not trial.ok:
+                    self._edited = False
+                return trial
         if started is not None:
-            method.provenance["seconds"] = round(time.monotonic() - started, 3)
+            self._note_times(holder, selector, started)
         self._record(holder, selector, code, provenance)
         return Trial(True, value, "")
+
+    def _approve(self, receiver, selector, code, holder, method, changed: dict, sp,
+                 signature) -> str | None:
+        """Approval mode, after the confined first run: ask the person, telling them which
+        objects besides the receiver the run changed. Yes keeps the method, and those
+        objects become its grants (it may change them on later calls too); an edit the
+        guardian passes is returned, to be run in its place; no raises (nothing stays), and
+        "try again" raises ``TryAgain`` for another answer from the model."""
+        from uvm.llm.synthesis.approval import decision_of
+        where = where_it_goes(receiver, holder, self.image.lobby)
+        others = list(changed.values())
+        if others:
+            where += "; when run it also changed " + ", ".join(
+                name_of(o, self.image.lobby) for o in others) + \
+                " (keeping it lets it change those on every call)"
+        elif self._edited:  # the person's own edit, which changed nothing else: approved
+            return None
+        shown, note, refused = code, "", ""  # shown: the method, or a refused edit of it
+        while True:
+            began = clock()
+            try:
+                answer = (self.approver(selector, shown, where, note=note) if note
+                          else self.approver(selector, shown, where))
+            finally:
+                self._waited += clock() - began
+            decision = decision_of(answer)
+            if decision.action == "install" and shown is code:
+                self._grant(selector, code, method, others)
+                return None
+            if decision.action == "again":
+                self._rollback(sp)
+                raise TryAgain(decision.hint)
+            if decision.action == "install":  # the refused edit cannot be installed
+                note = refused + " (edit it again, or answer n)"
+                continue
+            if decision.action != "edit":
+                self._rollback(sp)
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model's method was "
+                               "not installed (declined)", selector=selector, receiver=receiver)
+            shown = with_covenant_line(decision.code)
+            try:
+                compile_audited(shown, signature, filename=f"<model:{selector}>")
+            except CovenantViolationError as e:
+                note = refused = f"The guardian rejected your edit: {e}"
+                continue
+            except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+                note = refused = f"Your edit does not compile: {e}"
+                continue
+            self._rollback(sp)
+            self._edited = True
+            return shown
+
+    def _grant(self, selector: str, code: str, method, others: list) -> None:
+        """The objects outside the write policy an approved method changed may be changed
+        by it from now on: recorded in its provenance and compiled into its policy."""
+        grants = {o._p_oid.hex(): name_of(o, self.image.lobby)
+                  for o in others if getattr(o, "_p_oid", None) is not None}
+        if grants:
+            method.provenance["may_change"] = grants
+            method._fn = compile_audited(code, None, f"<model:{selector}>",
+                                         grants=frozenset(bytes.fromhex(k) for k in grants))
+            send_mod.invalidate(selector)  # caches hold the function compiled without them
+
+    def _note_times(self, holder, selector: str, started: float) -> None:
+        """Record how long writing the method took -- the model's time and the person's
+        time on the approval question apart -- in the installed method's provenance. The
+        method is looked up again: checking the examples rolled a savepoint back, which
+        put a fresh copy of it in the holder."""
+        method = holder._slots[selector]
+        total = clock() - started
+        method.provenance = dict(method.provenance or {}, **{
+            "seconds": round(total - self._waited, 3),
+            "model_seconds": round(self._in_model, 3),
+            "waiting_seconds": round(self._waited, 3)},
+            **({"edited": True} if self._edited else {}))
+        holder._p_changed = True  # the method is part of its holder's state
 
     def _check_examples(self, examples) -> str | None:
         """Run each example (each in a savepoint rolled back after it): None when every one
@@ -369,7 +511,7 @@ class Synthesizer:
                         got = code(self.image.lobby)
                 except (KeyboardInterrupt, SystemExit):
                     raise
-                except SandboxTimeout as e:
+                except (SandboxTimeout, SandboxMemoryError) as e:
                     return f"the example `{expr}` was stopped: {e}"
                 except BaseException as e:  # noqa: BLE001
                     return f"the example `{expr}` raised {type(e).__name__}: {e}"
