@@ -138,7 +138,7 @@ class Backend:
         for i in range(n):
             greedy = greedy_first and i == 0
             one = replace(request, temperature=0.0 if greedy else request.temperature,
-                          seed=(request.seed or 0) + i)
+                          seed=None if request.seed is None else request.seed + i)
             text = ""
             with closing(stop_filtered(self._stream(one), request.stop)) as pieces:
                 for piece in pieces:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import random
 import time
 from typing import NamedTuple
 
@@ -188,7 +187,9 @@ class Synthesizer:
         examples = brief.examples()
         # with examples to test against, another round is worth more than with none
         rounds = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
-        for attempt in range(1, rounds + 1):
+        attempt = 0
+        while attempt < rounds:  # a while: the person's "try again" adds a round
+            attempt += 1
             if backend is None:
                 backend = self.backend()
                 writer = self.writer_for(backend)
@@ -293,12 +294,12 @@ class Synthesizer:
                     if status else (lambda text: None)
                 with reporting(loading):
                     backend.load()
-            seed = random.SystemRandom().randrange(1 << 31) if fresh else attempt
             return backend.complete_batch(msgs, self.candidates,
                                           greedy_first=attempt == 1 and not fresh,
                                           until=method_ended, progress=progress,
                                           max_tokens=MAX_TOKENS, temperature=RETRY_TEMPERATURE,
-                                          stop=STOP, seed=seed, adapter=writer)
+                                          stop=STOP, seed=None if fresh else attempt,
+                                          adapter=writer)
         finally:
             if status:
                 status.close()
