@@ -190,13 +190,14 @@ class Synthesizer:
         attempt = 0
         while attempt < rounds:  # a while: the person's "try again" adds a round
             attempt += 1
-            if backend is None:
-                backend = self.backend()
-                writer = self.writer_for(backend)
-            msgs = brief.messages(failures, shots=WRITER_SHOTS if writer else SHOTS)
-            if prompt_digest is None:
-                prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
+                if backend is None:
+                    backend = self.backend()
+                    self._load(backend)  # the adapters it holds decide the prompt
+                    writer = self.writer_for(backend)
+                msgs = brief.messages(failures, shots=WRITER_SHOTS if writer else SHOTS)
+                if prompt_digest is None:
+                    prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
                 answers = self._ask(backend, msgs, attempt, rounds, writer,
                                     fresh=rewrite is not None)
             except LLMError as e:
@@ -261,6 +262,22 @@ class Synthesizer:
         except LLMError:
             return None
 
+    def _load(self, backend) -> None:
+        """Load the model (a terminal is told; the time counts as the model's)."""
+        if not hasattr(backend, "load"):
+            return
+        from uvm.llm.progress import StatusLine, on_terminal, reporting
+        status = StatusLine() if on_terminal() else None
+        began = clock()
+        try:
+            with reporting((lambda text: status.show(f"writing #{self.writing}, loading the "
+                                                     f"model: {text}")) if status else (lambda text: None)):
+                backend.load()
+        finally:
+            self._in_model += clock() - began
+            if status:
+                status.close()
+
     def _ask(self, backend, msgs: list[dict], attempt: int, rounds: int,
              writer: str | None, fresh: bool = False) -> list[str]:
         """The candidates, in one batched generation (the first greedy in the first
@@ -274,7 +291,7 @@ class Synthesizer:
             self._in_model += clock() - began
 
     def _batch(self, backend, msgs, attempt, rounds, writer, fresh) -> list[str]:
-        from uvm.llm.progress import StatusLine, on_terminal, reporting
+        from uvm.llm.progress import StatusLine, on_terminal
         limit = self.timeout if self.timeout is not None else generation_timeout()
         status = StatusLine() if on_terminal() else None
         what = f"writing #{self.writing} (attempt {attempt}/{rounds}" + (
@@ -289,11 +306,6 @@ class Synthesizer:
         try:
             if status:
                 status.show(what + ")")
-            if hasattr(backend, "load"):  # loading the model is not generating: not timed
-                loading = (lambda text: status.show(f"{what}, loading the model: {text})")) \
-                    if status else (lambda text: None)
-                with reporting(loading):
-                    backend.load()
             return backend.complete_batch(msgs, self.candidates,
                                           greedy_first=attempt == 1 and not fresh,
                                           until=method_ended, progress=progress,
