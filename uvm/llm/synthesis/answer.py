@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 
 from uvm.llm.synthesis.guardian import Signature, add_covenant_line
-from uvm.runtime.objects import UvmObject
+from uvm.runtime.objects import UvmDict, UvmObject
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|\Z)", re.S)
 
@@ -112,8 +112,9 @@ def same_value(got, expected) -> bool:
         return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
     if isinstance(expected, UvmObject) or isinstance(got, UvmObject):
         return got is expected
-    if isinstance(expected, Mapping):
-        return isinstance(got, Mapping) and len(got) == len(expected) and all(
+    mappings = (Mapping, UvmDict)
+    if isinstance(expected, mappings):
+        return isinstance(got, mappings) and len(got) == len(expected) and all(
             k in got and same_value(got[k], v) for k, v in expected.items())
     seq = (list, tuple)
     if isinstance(expected, seq) or type(expected).__name__ == "UvmList":

@@ -4,7 +4,7 @@ values read in a prompt or a message."""
 from __future__ import annotations
 
 from uvm.runtime import send as send_mod
-from uvm.runtime.objects import Method, UvmObject
+from uvm.runtime.objects import Method, UvmDict, UvmObject
 # the typo check lives with the runtime (its "did you mean" works without a model too)
 from uvm.runtime.typos import parent_chain, start_of, typo_of, understood_selectors  # noqa: F401
 
@@ -49,6 +49,8 @@ def describe_value(value) -> str:
             s = "nil"
         elif type(value) is bool:
             s = "true" if value else "false"
+        elif isinstance(value, UvmDict):  # shown as Python shows a dict (the code sees one)
+            s = repr(dict(value.items()))
         else:
             s = repr(value)
     except Exception:  # noqa: BLE001
@@ -80,7 +82,7 @@ def type_name(value) -> str:
     from collections.abc import Mapping
     if isinstance(value, UvmObject):
         return "object"
-    if isinstance(value, Mapping):
+    if isinstance(value, (Mapping, UvmDict)):
         return "dictionary"
     if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
         return "list"
@@ -92,7 +94,7 @@ def source_of(value) -> str | None:
     """UVM source that makes ``value`` again: a plain value's literal, or an expression
     building a list or a dictionary of such values; None for anything else."""
     from collections.abc import Mapping
-    if isinstance(value, Mapping):
+    if isinstance(value, (Mapping, UvmDict)):
         puts = []
         for k, v in value.items():
             ks, vs = source_of(k), source_of(v)
