@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 # Extras to install besides test, llm and memory, e.g. EXTRAS=cuda for the 4-bit (NF4) GPU path.
 EXTRAS ?=
 
-.PHONY: install repl test bench conformance clean
+.PHONY: install repl test bench conformance clean method-writer
 
 $(BIN)/uvm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: install            ## the whole test suite
 bench: install           ## speed against plain Python, as ratios
 	$(BIN)/python benchmarks/sends.py
 	$(BIN)/python benchmarks/startup.py
+
+method-writer: install   ## retrain the bundled method writer adapter (hours on 2 cores)
+	mkdir -p build
+	$(BIN)/python benchmarks/synthesis.py --write-avoid build/benchmark-answers.jsonl
+	nice -n 10 $(BIN)/uvm train methods --memory --no-import \
+	    --avoid build/benchmark-answers.jsonl --out uvm/llm/adapters/methods.safetensors
 
 conformance: install     ## the shared conformance cases, if ../shared is here
 	../shared/conformance/run --uvm $(abspath $(BIN)/uvm)

@@ -54,6 +54,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "methods": ("uvm.llm.commands:methods_command",
                 "model-written methods: list, show, remove, regenerate"),
     "route": ("uvm.cognition.commands:route_command", "which persona a text goes to"),
+    "train": ("uvm.llm.commands:train_command", "train the method writer adapter"),
     "memory": ("uvm.cognition.memory.commands:memory_command",
                "memories: ingest, recall, curate, stats"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),

@@ -75,7 +75,8 @@ def test_try_again_samples_another_answer_with_the_persons_hint(tmp_path, synth)
         assert im.eval("calc triple: 3") == 9     # one attempt allowed: trying again is extra
         assert [code for code, _ in asked.shown] == [WRONG, TRIPLE]
         first, second = backend.requests
-        assert first.temperature == 0 and second.temperature > 0
+        assert backend.batches[0][1] and not backend.batches[1][1]  # the first greedy, then sampled
+        assert second.temperature > 0
         assert "multiply, do not add" in second.messages[-2][1]
         method = im.lobby._slots["calc"]._slots["triple:"]
         assert method.source == TRIPLE and method.provenance["attempts"] == 2
@@ -155,9 +156,9 @@ def test_model_time_and_the_persons_time_are_kept_apart_across_the_examples_roll
     monkeypatch.setattr(pipeline, "clock", clock)
 
     class SlowModel(ScriptBackend):
-        def _complete(self, request):
-            clock.now += 5.0                       # the model takes 5 s
-            return super()._complete(request)
+        def _batch(self, *args):
+            clock.now += 5.0                       # the model takes 5 s for the candidates
+            return super()._batch(*args)
 
     def reading(selector, code, where, note=""):
         clock.now += 100.0                         # the person reads for 100 s

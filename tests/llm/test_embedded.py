@@ -11,7 +11,7 @@ import pytest
 
 from tests.llm.conftest import needs_ml
 from uvm.llm.errors import ModelFileError
-from uvm.llm.pllm import PERSONAS, bundled_adapters, get_pllm
+from uvm.llm.pllm import METHOD_WRITER, PERSONAS, bundled_adapters, get_pllm
 from uvm.llm.settings import make_backend
 
 pytestmark = needs_ml
@@ -29,8 +29,11 @@ def test_the_image_holds_the_model_and_the_personas_as_blobs(awake):
         assert proxy.size == os.path.getsize(proxy.path()) and proxy.config["r"] > 0
 
 
-def test_bundled_adapters_are_the_four_personas():
-    assert sorted(bundled_adapters()) == sorted(PERSONAS)
+def test_bundled_adapters_are_the_four_personas_and_the_method_writer_once_trained():
+    # no trained method writer ships yet (README: "The method writer"); `uvm awaken`
+    # imports it with the personas when uvm/llm/adapters/methods.safetensors exists
+    found = set(bundled_adapters())
+    assert set(PERSONAS) <= found <= set(PERSONAS + (METHOD_WRITER,))
 
 
 def test_generates_from_the_blob_after_the_package_file_is_gone(awake):

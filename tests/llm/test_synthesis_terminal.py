@@ -141,7 +141,7 @@ def test_a_terminal_gets_a_note_of_what_was_written(tmp_path, synth, monkeypatch
         im.eval(CALC)
         assert im.eval("calc triple: 3") == 9
     err = capsys.readouterr().err
-    assert "\r\x1b[K| writing #triple: (attempt 1/3)" in err   # the status line...
+    assert "\r\x1b[K| writing #triple: (attempt 1/3, 4 candidates)" in err   # the status line...
     *drawn, after = err.split("\r\x1b[K")                   # ...erased, then the note
     assert re.fullmatch(r"wrote calc triple: \(attempt 1, \d+\.\d s\)\n", after), err
 

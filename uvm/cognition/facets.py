@@ -62,6 +62,7 @@ class FacetBrief(Brief):
     ``provenance`` and ``remembered`` (see ``pipeline.register_brief_provider``)."""
 
     remembered = False  # facets are not worked examples for ordinary methods
+    candidates = 1      # each candidate's trial would ask the persona: one answer, judged by its run
 
     def __init__(self, persona: UvmObject, codex: Codex, pillar: Pillar, args: tuple,
                  origin=None, image=None):
@@ -77,7 +78,9 @@ class FacetBrief(Brief):
     def text(self) -> str:
         return facet_request(self.codex.name, self.pillar, self.signature.source())
 
-    def messages(self, failures: list[tuple[str, str]]) -> list[dict]:
+    def messages(self, failures: list[tuple[str, str]], shots: int = 1) -> list[dict]:
+        """The facet request after one worked facet of its own (``shots`` is the
+        pipeline's count for ordinary methods; a facet always shows its one example)."""
         example = Pillar(EXAMPLE_PILLAR, EXAMPLE_INTENT)
         first = f"def {Signature.for_selector(example.selector, (QUERY,)).name}(self, query):"
         text = self.text()

@@ -103,12 +103,56 @@ class Backend:
         self.calls += 1
         return cut_at_stop(self._complete(request), request.stop)[0]
 
+    def complete_batch(self, messages: Iterable[Message] | str, n: int, *,
+                       greedy_first: bool = True, until=None, progress=None,
+                       **options) -> list[str]:
+        """``n`` answers to the same messages, in one batched generation where the backend
+        can: the first greedy when ``greedy_first``, the others sampled at ``temperature``.
+        ``until(text)`` says an answer is complete (its generation may stop there);
+        ``progress(seconds, first_answer_so_far)`` is called now and then from the calling
+        thread, and stops the generation by raising."""
+        request = Request.make(messages, **options)
+        self.calls += 1
+        texts = self._batch(request, max(1, n), greedy_first, until, progress)
+        return [cut_at_stop(t, request.stop)[0] for t in texts]
+
+    def batch_key(self, request: Request, n: int, greedy_first: bool) -> str:
+        """A digest naming one batched request exactly (``--record`` / ``replay:``)."""
+        return hashlib.sha256(f"{request.key()}/batch {n} {greedy_first}".encode()).hexdigest()
+
     # --- for subclasses ------------------------------------------------------------------------
     def _complete(self, request: Request) -> str:
         raise NotImplementedError
 
     def _stream(self, request: Request) -> Iterator[str]:
         yield self._complete(request)
+
+    def _batch(self, request: Request, n: int, greedy_first: bool, until, progress) -> list[str]:
+        """One streamed request after another (a backend that can batch does better); each
+        stream is closed once ``until`` says its answer is complete."""
+        import time
+        from contextlib import closing
+        from dataclasses import replace
+        out: list[str] = []
+        started = time.monotonic()
+        for i in range(n):
+            greedy = greedy_first and i == 0
+            one = replace(request, temperature=0.0 if greedy else request.temperature,
+                          seed=None if request.seed is None else request.seed + i)
+            text = ""
+            with closing(stop_filtered(self._stream(one), request.stop)) as pieces:
+                for piece in pieces:
+                    text += piece
+                    if progress is not None:
+                        progress(time.monotonic() - started, out[0] if out else text)
+                    if until is not None and "\n" in piece and until(text):
+                        break
+            out.append(text)
+        return out
+
+    def adapter_names(self) -> tuple[str, ...]:
+        """The adapters a request may name (none, unless the backend holds some)."""
+        return ()
 
     def describe(self) -> dict:
         """What ``uvm model status`` shows about this backend."""

@@ -1,4 +1,5 @@
-"""``uvm awaken``, ``uvm model ...``, ``uvm persona ...`` and ``uvm methods ...``."""
+"""``uvm awaken``, ``uvm model ...``, ``uvm persona ...``, ``uvm methods ...`` and
+``uvm train methods``."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ def awaken_command(argv: list[str]) -> int:
     p.add_argument("--no-personas", action="store_true", help="do not import the four personas")
     opts = p.parse_args(argv)
     from uvm.image.image import ImageError
+    from uvm.llm import pllm as P
     from uvm.llm.pllm import awaken, get_pllm
     from uvm.llm.settings import parse_spec
     try:
@@ -65,7 +67,8 @@ def awaken_command(argv: list[str]) -> int:
             verb = "already awake with" if before is not None and not opts.replace else "awakened:"
             print(f"{verb} {d['name']} ({d['where']}, {_size(d['size'])})")
             for name, proxy in pllm.adapters.items():
-                print(f"  persona {name}: adapter {_size(proxy.size)}")
+                what = "method writer" if name == P.METHOD_WRITER else "persona"
+                print(f"  {what} {name}: adapter {_size(proxy.size)}")
     except (LLMError, ImageError) as e:
         return _fail(e)
     return 0
@@ -323,3 +326,50 @@ def _regenerate(image, obj, selector: str, send: str | None, hint: str = ""):
         return regenerate(image, obj, selector, send, hint)
     finally:
         synthesis.uninstall()
+
+
+def train_command(argv: list[str]) -> int:
+    """uvm train methods --avoid FILE.jsonl [--out FILE] [...]: train the method writer
+    adapter from practice tasks and expert iteration, and store it in the image as METHODS."""
+    from uvm.llm.synthesis.writer import BUNDLED, Settings
+    d = Settings()
+    p = argparse.ArgumentParser(prog="uvm train", description=train_command.__doc__)
+    sub = p.add_subparsers(dest="what", required=True)
+    m = sub.add_parser("methods", help="the method writer (doesNotUnderstand's adapter)")
+    _image_args(m)
+    m.add_argument("--avoid", action="append", required=True, metavar="FILE.jsonl",
+                   help="answers no training task may nearly copy ({name, selector, reference} "
+                        "lines; benchmarks/synthesis.py --write-avoid writes the benchmark's)")
+    m.add_argument("--out", default=BUNDLED, metavar="FILE.safetensors",
+                   help="where the adapter goes (default: the bundled one)")
+    m.add_argument("--rounds-dir", metavar="DIR", help="also keep each round's adapter here")
+    m.add_argument("--no-import", action="store_true", help="do not store it in the image")
+    for name, value in vars(d).items():
+        if isinstance(value, bool):
+            m.add_argument(f"--no-{name.replace('_', '-')}", dest=name, action="store_false",
+                           help=f"turn off {name}")
+        elif isinstance(value, tuple):
+            m.add_argument(f"--{name.replace('_', '-')}", type=lambda t: tuple(int(x) for x in t.split(",")),
+                           default=value, help=f"comma-separated (default {','.join(map(str, value))})")
+        else:
+            m.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value,
+                           help=f"(default {value})")
+    opts = p.parse_args(argv)
+    from uvm.image.image import ImageError
+    from uvm.llm import pllm as P
+    from uvm.llm.synthesis.writer import train
+    settings = Settings(**{k: getattr(opts, k) for k in vars(d)})
+    try:
+        with _open(opts) as image:
+            report = train(image, opts.out, opts.avoid, settings,
+                           log=lambda line: print(line, file=sys.stderr, flush=True),
+                           rounds_dir=opts.rounds_dir)
+            for stage in report.stages:
+                print(json.dumps(stage))
+            if not opts.no_import:
+                proxy = P.import_adapter(image, P.METHOD_WRITER, opts.out)
+                print(f"method writer {proxy.name}: adapter {_size(proxy.size)} stored in the image "
+                      f"and {opts.out}")
+    except (LLMError, ImageError, OSError) as e:
+        return _fail(e)
+    return 0

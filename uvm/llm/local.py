@@ -19,12 +19,24 @@ from uvm.llm.model import LoadedModel, load_gguf, load_hf
 
 
 def image_adapters(image) -> dict[str, AdapterInfo]:
-    from uvm.llm.pllm import get_pllm
+    """The image's adapters (BLOBs), and the bundled method writer's file when the image
+    was awakened before it shipped (``uvm awaken`` imports it)."""
+    from uvm.llm.pllm import METHOD_WRITER, get_pllm
     pllm = get_pllm(image)
-    if pllm is None:
-        return {}
-    return {name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
-            for name, proxy in pllm.adapters.items()}
+    found = {} if pllm is None else {
+        name: AdapterInfo(name, proxy.size, dict(proxy.config), proxy.path())
+        for name, proxy in pllm.adapters.items()}
+    if METHOD_WRITER not in found:
+        found.update({n: i for n, i in bundled_adapter_infos().items() if n == METHOD_WRITER})
+    return found
+
+
+def bundled_adapter_infos() -> dict[str, AdapterInfo]:
+    """The adapters shipped with UVM, read from the package's files (a run without an
+    image, or with one not awakened yet)."""
+    from uvm.llm.pllm import bundled_adapters, read_adapter_config
+    return {name: AdapterInfo(name, os.path.getsize(path), read_adapter_config(path), path)
+            for name, path in bundled_adapters().items()}
 
 
 def bundled_adapter_infos() -> dict[str, AdapterInfo]:
@@ -80,6 +92,10 @@ class TransformersBackend(Backend):
                 self.memory = MemoryManager(loaded.model, self._adapters(), **self._limits)
                 self.loaded = loaded
             return self.loaded
+
+    def adapter_names(self) -> tuple[str, ...]:
+        self.load()
+        return tuple(self.memory.adapters)
 
     def refresh_adapters(self) -> None:
         """Take up adapters imported since the model was loaded."""
@@ -168,6 +184,65 @@ class TransformersBackend(Backend):
         if failure:
             raise LLMError(f"generation failed: {failure[0]}") from failure[0]
 
+    def _batch(self, request: Request, n: int, greedy_first: bool, until, progress) -> list[str]:
+        """``n`` answers in one ``generate``: the prompt is computed once and its cache
+        repeated for every row (so n answers cost little more than one on a CPU); the
+        first row is greedy when ``greedy_first``; each row stops at a stop sequence or
+        when ``until`` says it is complete, and the whole at the last."""
+        import time
+
+        import torch
+        self.load()
+        tok = self.loaded.tokenizer
+        with self._lock, self.memory.use(request.adapter) as model:
+            inputs = self._inputs(request)
+            ids, mask = inputs["input_ids"], inputs["attention_mask"]
+            plen = ids.shape[1]
+            sample = n > 1 or request.temperature > 0
+            kwargs = self._gen_kwargs(request, plen)
+            kwargs.pop("stopping_criteria", None)
+            if sample:
+                kwargs.update(do_sample=True, temperature=request.temperature or 0.7, top_p=1.0, top_k=0)
+                if request.seed is not None:
+                    torch.manual_seed(request.seed)
+            cancel = threading.Event()
+            rows = _Rows(tok, plen, n, request.stop, until, cancel)
+            kwargs["stopping_criteria"] = [rows]
+            if sample and greedy_first:
+                kwargs["logits_processor"] = [_GreedyFirstRow()]
+            result: list = []
+            failure: list[BaseException] = []
+
+            def run():
+                try:
+                    with torch.inference_mode():
+                        cache = None
+                        if n > 1 and plen > 1:  # the prompt once, for every row
+                            out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True)
+                            cache = out.past_key_values
+                            cache.batch_repeat_interleave(n)
+                        result.append(_generate(model, ids.repeat(n, 1), mask.repeat(n, 1), cache,
+                                                kwargs))
+                except BaseException as e:  # noqa: BLE001 -- reported to the caller
+                    failure.append(e)
+
+            thread = threading.Thread(target=run, name="uvm-generate", daemon=True)
+            started = time.monotonic()
+            try:
+                thread.start()
+                while thread.is_alive():
+                    thread.join(0.25)
+                    if progress is not None and thread.is_alive():
+                        progress(time.monotonic() - started, rows.text(0))
+            finally:
+                cancel.set()
+                if thread.is_alive():
+                    thread.join()
+        if failure:
+            raise LLMError(f"generation failed: {failure[0]}") from failure[0]
+        out = result[0]
+        return [tok.decode(out[i][plen:], skip_special_tokens=True) for i in range(n)]
+
     def describe(self) -> dict:
         d = {"backend": self.spec, "kind": "transformers in this process"}
         if self.loaded is not None:
@@ -209,3 +284,62 @@ class _Cancelled:
         import torch
         return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool,
                           device=input_ids.device)
+
+
+def _generate(model, ids, mask, cache, kwargs):
+    """``model.generate`` going on from ``cache`` (a prompt computed already): the argument
+    is ``cache`` in newer transformers, ``past_key_values`` before."""
+    import warnings
+    # transformers passes the cache on under its old name itself, and warns about that
+    warnings.filterwarnings("ignore", message=r".*`past_key_values`.*deprecated")
+    if cache is None:
+        return model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+    try:
+        return model.generate(input_ids=ids, attention_mask=mask, cache=cache, **kwargs)
+    except (TypeError, ValueError) as e:
+        if "cache" not in str(e):
+            raise
+        return model.generate(input_ids=ids, attention_mask=mask, past_key_values=cache, **kwargs)
+
+
+class _Rows:
+    """Per-row stopping for a batched generation: a row is done at a stop sequence or once
+    ``until(text)`` says its answer is complete (checked when a line ends); everything
+    stops when the reader cancels."""
+
+    def __init__(self, tokenizer, prompt_len: int, n: int, stop: tuple[str, ...], until, cancel):
+        self.tokenizer, self.prompt_len, self.stop, self.until = tokenizer, prompt_len, stop, until
+        self.cancel = cancel
+        self.done = [False] * n
+        self.texts = [""] * n
+
+    def text(self, row: int) -> str:
+        return self.texts[row]
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+        for i in range(input_ids.shape[0]):
+            if self.done[i]:
+                continue
+            text = self.tokenizer.decode(input_ids[i][self.prompt_len:], skip_special_tokens=True)
+            self.texts[i] = text
+            if any(s in text for s in self.stop) or (
+                    self.until is not None and text.endswith("\n") and self.until(text)):
+                self.done[i] = True
+        cancelled = self.cancel.is_set()
+        return torch.tensor([d or cancelled for d in self.done], dtype=torch.bool,
+                            device=input_ids.device)
+
+
+class _GreedyFirstRow:
+    """A logits processor: row 0 keeps only its most likely token (greedy decoding inside a
+    sampled batch)."""
+
+    def __call__(self, input_ids, scores):
+        import torch
+        row = scores[0]
+        best = int(torch.argmax(row))
+        keep = row[best].clone()
+        row.fill_(float("-inf"))
+        row[best] = keep
+        return scores

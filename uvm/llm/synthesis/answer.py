@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Mapping
 
 from uvm.llm.synthesis.guardian import Signature, add_covenant_line
-from uvm.runtime.objects import UvmObject
+from uvm.runtime.objects import UvmDict, UvmObject
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|\Z)", re.S)
 
@@ -105,13 +106,17 @@ def parses(code: str) -> bool:
 
 def same_value(got, expected) -> bool:
     """Example equality: numbers by value (an int may stand for a float), sequences item
-    by item, objects by identity, the rest by ==."""
+    by item, dictionaries entry by entry, objects by identity, the rest by ==."""
     if isinstance(expected, bool) or isinstance(got, bool) or expected is None:
         return got is expected
     if type(expected) in (int, float) and type(got) in (int, float):
         return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
     if isinstance(expected, UvmObject) or isinstance(got, UvmObject):
         return got is expected
+    mappings = (Mapping, UvmDict)
+    if isinstance(expected, mappings):
+        return isinstance(got, mappings) and len(got) == len(expected) and all(
+            k in got and same_value(got[k], v) for k, v in expected.items())
     seq = (list, tuple)
     if isinstance(expected, seq) or type(expected).__name__ == "UvmList":
         try:

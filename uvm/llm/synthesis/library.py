@@ -37,6 +37,7 @@ class Example:
     intent: str = ""
     source: str = ""
     words: frozenset = field(default=frozenset(), compare=False)
+    understands: tuple = ()           # messages it may send to self (``self.area``)
 
 
 def words_of(*texts: str) -> frozenset:
@@ -52,36 +53,33 @@ def words_of(*texts: str) -> frozenset:
     return frozenset(out)
 
 
-def kind_of_literal(text: str | None) -> str:
-    if text is None:
-        return "object"
-    if text.startswith("'"):
-        return "string"
-    if text.startswith("("):
-        return "list"
-    if text in ("true", "false"):
-        return "boolean"
-    return "float" if "." in text else "integer"
-
-
-def make(selector, kind, receiver, args=(), slots=(), intent="", source="") -> Example:
+def make(selector, kind, receiver, args=(), slots=(), intent="", source="",
+         understands=()) -> Example:
     return Example(selector, kind, receiver, tuple(args), tuple(slots), intent or "", source,
-                   words_of(selector, intent or ""))
+                   words_of(selector, intent or ""), tuple(understands))
+
+
+def seed_rows() -> list[dict]:
+    """``library/seed.jsonl``: per line a selector, the receiver (a JSON value, or null for
+    an object with ``slots`` and UVM ``methods``), the arguments (JSON values), what the
+    object ``understands`` (as a Python method sends it), the intent, the source, and an
+    ``example`` (a UVM expression, with the object as ``it``, and the value it gives)."""
+    with open(SEED, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 @lru_cache(maxsize=1)
 def seed() -> tuple[Example, ...]:
+    from uvm.llm.synthesis.receiver import describe_value, type_name
     out = []
-    with open(SEED, encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            d = json.loads(line)
-            recv = d.get("receiver")
-            kind = kind_of_literal(recv)
-            out.append(make(d["selector"], kind, recv if recv is not None else "an object",
-                            [(a, kind_of_literal(a)) for a in d.get("args", [])],
-                            list((d.get("slots") or {}).items()), d.get("intent", ""), d["source"]))
+    for d in seed_rows():
+        recv = d.get("receiver")
+        obj = recv is None
+        out.append(make(d["selector"], "object" if obj else type_name(recv),
+                        "an object" if obj else describe_value(recv),
+                        [(describe_value(a), type_name(a)) for a in d.get("args", [])],
+                        [(n, describe_value(v)) for n, v in (d.get("slots") or {}).items()],
+                        d.get("intent", ""), d["source"], d.get("understands", ())))
     return tuple(out)
 
 
@@ -127,7 +125,8 @@ def remember(image, holder, example: Example) -> None:
     """Index a method the model wrote into ``holder`` (in the transaction that installs it)."""
     index(image)[(example.selector, example.kind, example.receiver)] = {
         "holder": holder, "kind": example.kind, "receiver": example.receiver,
-        "args": list(example.args), "slots": list(example.slots), "intent": example.intent}
+        "args": list(example.args), "slots": list(example.slots), "intent": example.intent,
+        "understands": list(example.understands)}
 
 
 def image_examples(image) -> list[Example]:
@@ -142,5 +141,5 @@ def image_examples(image) -> list[Example]:
         if not isinstance(method, Method) or method.language != "python":
             continue
         out.append(make(selector, d["kind"], d["receiver"], d["args"], d["slots"], d["intent"],
-                        method.source))
+                        method.source, d.get("understands", ())))
     return out

@@ -2,17 +2,22 @@
 savepoint -> keep or retry. The package docstring (``uvm.llm.synthesis``) lists the steps."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
+from typing import NamedTuple
 
+from uvm.llm.errors import LLMError
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.answer import code_from_answer, method_ended, parses, same_value, with_covenant_line
-from uvm.llm.errors import LLMError
-from uvm.llm.generation import generate
-from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, changes_self, uses_its_inputs
-from uvm.llm.synthesis.prompt import Brief, arg_names_for
+from uvm.llm.generation import TIMEOUT_VARIABLE, generation_timeout
+from uvm.llm.synthesis.choice import (CHECKS_TOKENS, Candidate, Choice, by_agreement, by_checks,
+                                      checks_messages, groups_of, outcome_of, parse_checks, quiet,
+                                      send_text)
+from uvm.llm.synthesis.guardian import CovenantViolationError, changes_self, uses_its_inputs
+from uvm.llm.synthesis.prompt import SHOTS, Brief
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
-                              understood_selectors)
+                                        understood_selectors)
 from uvm.llm.synthesis.sandbox import (ConfinementBreach, SandboxMemoryError, SandboxTimeout,
                                        compile_audited, limits)
 from uvm.runtime.confinement import membrane
@@ -21,8 +26,10 @@ from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
 
 CONSTANT = 0
-ATTEMPTS = 3
+ATTEMPTS = 3          # rounds of candidates (each round feeds the last failure back)
 EXAMPLE_ATTEMPTS = 6  # when the user gave examples, each sample is tested before it is kept
+CANDIDATES = 4        # candidates per round, in one batched generation (see README: its cost)
+WRITER_SHOTS = 1      # worked examples in the prompt when the method writer adapter writes
 TIME_LIMIT = 2.0
 MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
@@ -95,6 +102,14 @@ class SynthesisFailed(UvmError):
     pass
 
 
+class Trial(NamedTuple):
+    """What running one candidate showed."""
+    ok: bool
+    value: object
+    why: str
+    outcome: str = ""   # for a rolled-back trial: what the send answered (and changed)
+
+
 class TryAgain(Exception):
     """The person asked for another answer from the model (approval mode), with a hint."""
 
@@ -107,7 +122,8 @@ class Synthesizer:
     """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
 
     def __init__(self, image, attempts: int = ATTEMPTS, backend=None,
-                 seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
+                 seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT,
+                 candidates: int = CANDIDATES, writer: str | bool | None = None):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
         # is kept (the interactive REPL sets it; scripts and -c only with --approve)
@@ -119,6 +135,10 @@ class Synthesizer:
         self.timeout: float | None = None  # seconds one generation may take; None: the setting
         self.writing = ""  # the selector being written, for the progress line
         self.attempts = max(1, attempts)
+        self.candidates = max(1, candidates)
+        # the method writer adapter: None for the setting (``method_writer()``), a name, or
+        # False for the plain base model
+        self.writer = writer
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
         self.active = 0
@@ -159,11 +179,8 @@ class Synthesizer:
         return value
 
     def _synthesize(self, receiver, selector: str, args: tuple, brief=None):
-        if brief is None:
-            holder = holder_for(receiver, self.image.lobby)
-            signature = Signature.for_selector(selector, arg_names_for(selector, args))
-            brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
-                          image=self.image)
+        if brief is None:  # else a layer above wrote it (``register_brief_provider``)
+            brief = Brief.for_send(receiver, selector, args, self.image, origin=sending_line())
         holder, signature = brief.holder, brief.signature
         audit = getattr(brief, "audit", None)
         key = (getattr(holder, "_p_oid", None), selector)
@@ -179,99 +196,215 @@ class Synthesizer:
                              + (f" ({hint})" if hint else "") + "; the method it replaces was:\n"
                              + old.rstrip()))
         backend = None
+        writer = None
         prompt_digest = None
-        attempt = 0
         code = ""
         if cached is not None:
             try:
-                ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                           {"reused": "after a write conflict"}, audit=audit)
+                trial = self._try(receiver, selector, args, holder, signature, cached,
+                                  {"reused": "after a write conflict"}, audit=audit)
             except TryAgain:
-                ok, value = False, None
-            if ok:
-                return value
+                trial = Trial(False, None, "")
+            if trial.ok:
+                return trial.value
         examples = brief.examples()
-        # with examples to test against, another sample is worth more than with none
-        attempts = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
-        while attempt < attempts:
+        # with examples to test against, another round is worth more than with none
+        rounds = max(self.attempts, EXAMPLE_ATTEMPTS) if examples else self.attempts
+        attempt = 0
+        while attempt < rounds:  # a while: the person's "try again" adds a round
             attempt += 1
-            if backend is None:
-                backend = self.backend()
-            msgs = brief.messages(failures)
-            if prompt_digest is None:
-                prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = self._ask(backend, msgs, attempt, attempts, sample=bool(failures),
-                                   fresh=rewrite is not None)
+                if backend is None:
+                    backend = self.backend()
+                    self._load(backend)  # the adapters it holds decide the prompt
+                    writer = self.writer_for(backend)
+                msgs = brief.messages(failures, shots=WRITER_SHOTS if writer else SHOTS)
+                if prompt_digest is None:
+                    prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
+                answers = self._ask(backend, msgs, attempt, rounds, writer,
+                                    getattr(brief, "candidates", self.candidates),
+                                    fresh=rewrite is not None)
             except LLMError as e:
                 raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
-            code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
-            if hasattr(brief, "revise"):
-                code = brief.revise(code)
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
-                          "persona": None,  # methods are written by the base model
-                          "prompt": prompt_digest, "attempts": attempt,
+                          "persona": None, "adapter": writer, "prompt": prompt_digest,
+                          "attempts": attempt, "candidates": len(answers), "chosen_by": None,
                           "seconds": None, "written": time.time(), "synthesized": True,
                           "sent_from": brief.origin_text(), "example": example_of(receiver, args),
                           **getattr(brief, "provenance", {})}
-            if "def " not in answer and not parses(code):
-                failures.append((answer.strip() or "(an empty answer)",
-                                 "the answer was not a Python function (prose, not code)"))
-                code = answer.strip()
+            good, first_failure, seen = [], None, set()
+            for index, answer in enumerate(answers):
+                code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
+                if hasattr(brief, "revise"):
+                    code = brief.revise(code)
+                if code in seen:
+                    continue
+                seen.add(code)
+                if "def " not in answer and not parses(code):
+                    first_failure = first_failure or (
+                        answer.strip() or "(an empty answer)",
+                        "the answer was not a Python function (prose, not code)")
+                    continue
+                trial = self._try(receiver, selector, args, holder, signature, code, provenance,
+                                  examples=examples, keep=False, audit=audit)
+                if trial.ok:
+                    good.append(Candidate(index, code, trial.outcome, changes_self=changes_self(code)))
+                else:
+                    first_failure = first_failure or (code, trial.why)
+            if not good:
+                failures.append(first_failure or ("(no code)", "the model gave no answer"))
+                code = failures[-1][0]
                 continue
-            try:
-                ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                           provenance, started=started, examples=examples,
-                                           audit=audit)
+            choice = self._choose(good, brief, backend, writer, bool(examples))
+            code = choice.candidate.code
+            provenance["chosen_by"] = choice.how
+            try:  # the chosen one runs again, confined, and in approval mode is asked about
+                trial = self._try(receiver, selector, args, holder, signature, code, provenance,
+                                  started=started, examples=examples, audit=audit)
             except TryAgain as again:
                 failures.append((code, "the person asked for another answer"
                                  + (f": {again.hint}" if again.hint else "")))
-                attempts += 1  # the person's choice does not use up the model's attempts
+                rounds += 1  # the person's choice does not use up the model's rounds
                 continue
-            if ok:
+            if trial.ok:
                 if getattr(brief, "remembered", True):
                     library.remember(self.image, holder, brief.example())
-                return value
-            failures.append((code, why))
+                return trial.value
+            failures.append((code, trial.why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
         raise SynthesisFailed(
             f"doesNotUnderstand: #{selector}, sent to {describe_value(receiver)}: the model could not "
-            f"write it in {attempts} attempt{'s' if attempts > 1 else ''}; the last "
+            f"write it in {rounds} attempt{'s' if rounds > 1 else ''}; the last "
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
-    def _ask(self, backend, msgs: list[dict], attempt: int, attempts: int,
-             sample: bool = False, fresh: bool = False) -> str:
-        """One answer from the model: greedy unless ``sample`` (a retry: greedy decoding
-        would repeat the failed answer), seeded by the attempt unless ``fresh`` (a
-        regeneration: each one draws anew). The time limit, status line and Ctrl-C are
-        those of every generation in an evaluation (``uvm.llm.generation``); it ends as
-        soon as the method has."""
-        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
+    def writer_for(self, backend) -> str | None:
+        """The method writer adapter this backend holds (None: the plain base model)."""
+        if self.writer is False:
+            return None
+        from uvm.llm.settings import method_writer
+        name = self.writer or method_writer()
+        try:
+            return name if name and name in backend.adapter_names() else None
+        except LLMError:
+            return None
+
+    def _load(self, backend) -> None:
+        """Load the model (a terminal is told; the time counts as the model's)."""
+        if not hasattr(backend, "load"):
+            return
+        from uvm.llm.progress import StatusLine, on_terminal, reporting
+        status = StatusLine() if on_terminal() else None
         began = clock()
         try:
-            return generate(backend, msgs, timeout=self.timeout, ended=method_ended,
-                            status=lambda s: what + (")" if s is None else f", {s:.1f} s)"),
-                            loading=lambda text: f"{what}, loading the model: {text})",
-                            max_tokens=MAX_TOKENS, stop=STOP, seed=None if fresh else attempt,
-                            temperature=RETRY_TEMPERATURE if sample else 0.0)
+            with reporting((lambda text: status.show(f"writing #{self.writing}, loading the "
+                                                     f"model: {text}")) if status else (lambda text: None)):
+                backend.load()
+        finally:
+            self._in_model += clock() - began
+            if status:
+                status.close()
+
+    def _ask(self, backend, msgs: list[dict], attempt: int, rounds: int,
+             writer: str | None, count: int, fresh: bool = False) -> list[str]:
+        """The candidates, in one batched generation (the first greedy in the first
+        round; the rest, and every retry, sampled; seeded by the round unless ``fresh``, a
+        regeneration, which draws anew). A terminal shows progress; the generation stops
+        at the time limit or on Ctrl-C."""
+        began = clock()
+        try:
+            return self._batch(backend, msgs, attempt, rounds, writer, count, fresh)
         finally:
             self._in_model += clock() - began
 
+    def _batch(self, backend, msgs, attempt, rounds, writer, count, fresh) -> list[str]:
+        from uvm.llm.progress import StatusLine, on_terminal
+        limit = self.timeout if self.timeout is not None else generation_timeout()
+        status = StatusLine() if on_terminal() else None
+        what = f"writing #{self.writing} (attempt {attempt}/{rounds}" + (
+            f", {count} candidates" if count > 1 else "")
+
+        def progress(seconds: float, text: str) -> None:
+            if seconds > limit:
+                raise LLMError(f"the model took longer than {limit:g} s "
+                               f"(${TIMEOUT_VARIABLE} sets the limit)")
+            if status:
+                status.show(f"{what}, {seconds:.1f} s)", text)
+        try:
+            if status:
+                status.show(what + ")")
+            return backend.complete_batch(msgs, count,
+                                          greedy_first=attempt == 1 and not fresh,
+                                          until=method_ended, progress=progress,
+                                          max_tokens=MAX_TOKENS, temperature=RETRY_TEMPERATURE,
+                                          stop=STOP, seed=None if fresh else attempt,
+                                          adapter=writer)
+        finally:
+            if status:
+                status.close()
+
+    def _choose(self, good: list[Candidate], brief, backend, writer, with_examples: bool) -> Choice:
+        """The candidate the evidence favours (``uvm.llm.synthesis.choice``)."""
+        if with_examples or len(good) == 1 or len(groups_of(good)) == 1 or \
+                any(c.changes_self for c in good):
+            return by_agreement(good, with_examples)
+        send = send_text(brief.receiver, brief.selector, brief.args, self.image.lobby)
+        checks = []
+        if send is not None:
+            try:
+                text = backend.complete(checks_messages(brief.selector, send, brief.intent()),
+                                        max_tokens=CHECKS_TOKENS, temperature=0.0, adapter=writer)
+                checks = parse_checks(text, brief.selector, send)
+            except LLMError:
+                checks = []
+        if not checks:
+            return by_agreement(good, False)
+        for group in groups_of(good):
+            passed = self._passes(brief, group[0].code, checks)
+            for c in group:
+                c.passed = passed
+        return by_checks(good, len(checks))
+
+    def _passes(self, brief, code: str, checks) -> int:
+        """How many of the model's checks the candidate passes (installed in a savepoint,
+        each check in its own, everything rolled back)."""
+        try:
+            fn = compile_audited(code, brief.signature, filename=f"<model:{brief.selector}>")
+        except Exception:  # noqa: BLE001
+            return 0
+        sp = self.image.tm.savepoint()
+        try:
+            method = Method(brief.selector, "python", code, brief.signature.params[1:],
+                            f"<model:{brief.selector}>", 1, 1, core=False)
+            method._fn = fn
+            brief.holder.define_slot(brief.selector, method, CONSTANT)
+            send_mod.invalidate_all()
+            with quiet():
+                return sum(self._check_examples([(expr, self._literal(value))]) is None
+                           for expr, value in checks)
+        finally:
+            self._rollback(sp)
+
+    def _literal(self, source: str):
+        from uvm.runtime.compiler import compile_program
+        from uvm.syntax import parse
+        return compile_program(parse(source, "<check>"))(self.image.lobby)
+
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
-             examples=(), audit=None):
-        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in
-        a savepoint, run, test against the user's examples; in approval mode ask the person
-        (telling them what else the run changed); (ok, value, why)."""
+             examples=(), keep=True, audit=None) -> "Trial":
+        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in a savepoint, test against the user's examples, run --
+        confined, as every call of a model-written method is; keep it (``keep``: in
+        approval mode after asking the person, telling them what else the run changed),
+        or roll everything back and report what the run showed."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
             if audit is not None:
                 audit(code)
         except CovenantViolationError as e:
-            return False, None, f"the guardian rejected it: {e}"
+            return Trial(False, None, f"the guardian rejected it: {e}")
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
-            return False, None, f"it does not compile: {e}"
+            return Trial(False, None, f"it does not compile: {e}")
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()
@@ -283,51 +416,53 @@ class Synthesizer:
             method._fn = fn
             holder.define_slot(selector, method, CONSTANT)
             send_mod.invalidate_all()
-            with limits(self.seconds, self.memory_bytes):
-                value = send_mod.send(receiver, selector, *args)
+            with contextlib.nullcontext() if keep else quiet():
+                wrong = self._check_examples(examples)  # on the image as it was before the send
+                if wrong is not None:
+                    self._rollback(sp)
+                    return Trial(False, None, wrong)
+                with limits(self.seconds, self.memory_bytes):
+                    value = send_mod.send(receiver, selector, *args)
         except (KeyboardInterrupt, SystemExit):
             self._rollback(sp)
             raise
         except SandboxTimeout as e:
             self._rollback(sp)
-            return False, None, f"it was stopped: {e}"
+            return Trial(False, None, f"it was stopped: {e}")
         except (MemoryError, SandboxMemoryError) as e:
             self._rollback(sp)
-            return False, None, f"it ran out of memory (the memory bound was hit: {e})"
+            return Trial(False, None, f"it ran out of memory (the memory bound was hit: {e})")
         except ConfinementBreach as e:
             self._rollback(sp)
-            return False, None, f"it was refused: {e}"
+            return Trial(False, None, f"it was refused: {e}")
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
-            return False, None, f"running it raised {type(e).__name__}: {e}"
+            return Trial(False, None, f"running it raised {type(e).__name__}: {e}")
         finally:
             membrane.recording = None
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
-            return False, None, "it answered nothing (None) and changed nothing: return the result"
-        membrane.recording = changed
-        try:
-            wrong = self._check_examples(examples)
-        finally:
-            membrane.recording = None
-        if wrong is None and examples and not uses_its_inputs(code):
-            wrong = "it ignores self and its arguments: compute the answer from them"
-        if wrong is not None:
+            return Trial(False, None, "it answered nothing (None) and changed nothing: return the result")
+        if examples and not uses_its_inputs(code):
             self._rollback(sp)
-            return False, None, wrong
+            return Trial(False, None, "it ignores self and its arguments: compute the answer from them")
+        if not keep:
+            outcome = outcome_of(value, receiver)
+            self._rollback(sp)
+            return Trial(True, None, "", outcome)
         if self.approver is not None:
             edited = self._approve(receiver, selector, code, holder, method, changed, sp,
                                    signature)
             if edited is not None:  # the person's edit runs (confined) in its place
-                ok, value, why = self._try(receiver, selector, args, holder, signature, edited,
-                                           provenance, started, examples)
-                if not ok:
+                trial = self._try(receiver, selector, args, holder, signature, edited,
+                                  provenance, started, examples)
+                if not trial.ok:
                     self._edited = False
-                return ok, value, why
+                return trial
         if started is not None:
             self._note_times(holder, selector, started)
         self._record(holder, selector, code, provenance)
-        return True, value, ""
+        return Trial(True, value, "")
 
     def _approve(self, receiver, selector, code, holder, method, changed: dict, sp,
                  signature) -> str | None:
@@ -406,15 +541,13 @@ class Synthesizer:
         holder._p_changed = True  # the method is part of its holder's state
 
     def _check_examples(self, examples) -> str | None:
-        """Run each example (after the first send, in a savepoint rolled back after): None
-        when every one gives its value, else what went wrong."""
-        if not examples:
-            return None
+        """Run each example (each in a savepoint rolled back after it): None when every one
+        gives its value, else what went wrong."""
         from uvm.runtime.compiler import compile_program
         from uvm.syntax import parse
-        sp = self.image.tm.savepoint()
-        try:
-            for expr, expected in examples:
+        for expr, expected in examples:
+            sp = self.image.tm.savepoint()
+            try:
                 try:
                     code = compile_program(parse(expr, "<example>"))
                     with limits(self.seconds, self.memory_bytes):
@@ -427,9 +560,9 @@ class Synthesizer:
                     return f"the example `{expr}` raised {type(e).__name__}: {e}"
                 if not same_value(got, expected):
                     return f"the example `{expr}` gave {describe_value(got)}, not {describe_value(expected)}"
-            return None
-        finally:
-            self._rollback(sp)
+            finally:
+                self._rollback(sp)
+        return None
 
     def _rollback(self, sp) -> None:
         try:

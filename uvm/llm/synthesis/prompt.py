@@ -7,9 +7,12 @@ the brief in the same shape, and the start of the answer: the method's exact sig
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.guardian import Signature
-from uvm.llm.synthesis.receiver import core_objects, describe_value, parent_chain, start_of, type_name
+from uvm.llm.synthesis.receiver import (core_objects, describe_value, messages_understood,
+                                        parent_chain, start_of, type_name)
 from uvm.runtime import intents
 from uvm.runtime import send as send_mod
 from uvm.runtime.objects import Method, UvmObject, map_of
@@ -56,6 +59,8 @@ def arg_names_for(selector: str, args: tuple) -> tuple[str, ...]:
             return ("text",)
         if isinstance(a, (list, tuple)) or type(a).__name__ == "UvmList":
             return ("items",)
+        if isinstance(a, Mapping):
+            return ("table",)
         return (word if _plain_word(word) else "other",)
     if all(_plain_word(p) for p in parts) and len({p.lower() for p in parts}) == len(parts):
         return tuple(p.lower() for p in parts)
@@ -85,7 +90,8 @@ _RESERVED = {"and", "or", "not", "if", "else", "for", "while", "in", "is", "def"
 
 SYSTEM = ("You write one Python method for a live object system. Answer with the Python "
           "function only: no prose, no imports, no names starting with '_'. `self` is the "
-          "receiver; an object's slots are read and written as `self.name`.")
+          "receiver; an object's slots are read and written as `self.name`, and it sends "
+          "itself a message as `self.area` or `self.priceOf_(item)`.")
 
 
 def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = (),
@@ -103,6 +109,8 @@ def request_text(ex: library.Example, signature: str, extra: tuple[str, ...] = (
     lines = [line + "."]
     if ex.slots:
         lines.append("Its slots: " + ", ".join(f"self.{n} = {v}" for n, v in ex.slots) + ".")
+    if ex.understands:
+        lines.append("It understands: " + ", ".join(ex.understands) + ".")
     lines.extend(extra)
     if ex.intent:
         lines.append(f"What it should do: {ex.intent}")
@@ -122,6 +130,16 @@ class Brief:
         self.origin = origin  # (Frame, source line) of the send, when UVM code made it
         self.image = image
 
+    @classmethod
+    def for_send(cls, receiver, selector: str, args: tuple, image, origin=None) -> "Brief":
+        """The brief for ``receiver selector args`` in ``image``: where the method goes and
+        the exact signature it must have (the pipeline and the method writer's training
+        data both start here, so the model is trained on the prompts it is given)."""
+        from uvm.llm.synthesis.receiver import holder_for
+        holder = holder_for(receiver, image.lobby)
+        signature = Signature.for_selector(selector, arg_names_for(selector, args))
+        return cls(receiver, selector, args, holder, signature, origin=origin, image=image)
+
     def origin_text(self) -> str | None:
         if self.origin is None:
             return None
@@ -137,9 +155,12 @@ class Brief:
             slots = [(n, describe_value(v)) for n, v in r._slots.items()
                      if not n.startswith("_") and n not in parents and n not in ("intents", "examples")
                      and not isinstance(v, Method)][:8]
+        lobby = self.image.lobby if self.image is not None else (
+            send_mod.world.lobby if send_mod.world is not None else None)
+        understands = messages_understood(r, self.selector, lobby) if lobby is not None else []
         return library.make(self.selector, "object" if isinstance(r, UvmObject) else type_name(r),
                             describe_value(r), [(describe_value(a), type_name(a)) for a in self.args],
-                            slots, self.intent() or "")
+                            slots, self.intent() or "", understands=understands)
 
     def text(self) -> str:
         extra = []
@@ -171,18 +192,20 @@ class Brief:
         return next((e for e in (intents.examples(o, self.selector)
                                  for o in (self.receiver, self.holder)) if e), [])
 
-    def worked_examples(self) -> list[library.Example]:
+    def worked_examples(self, shots: int = SHOTS) -> list[library.Example]:
         """The library's methods most like this one: the seed and this image's own."""
+        if shots <= 0:
+            return []
         candidates = list(library.seed())
         if self.image is not None:
             candidates += library.image_examples(self.image)
-        return library.similar(self.example(), candidates, n=SHOTS)
+        return library.similar(self.example(), candidates, n=shots)
 
-    def messages(self, failures: list[tuple[str, str]]) -> list[dict]:
+    def messages(self, failures: list[tuple[str, str]], shots: int = SHOTS) -> list[dict]:
         """System, worked examples, the brief (with what went wrong before), and the
         signature as the start of the answer, for the model to continue."""
         msgs = [{"role": "system", "content": SYSTEM}]
-        for ex in self.worked_examples():
+        for ex in self.worked_examples(shots):
             first = ex.source.split("\n", 1)[0]
             msgs += [{"role": "user", "content": request_text(ex, first)},
                      {"role": "assistant", "content": ex.source}]

@@ -4,7 +4,7 @@ values read in a prompt or a message."""
 from __future__ import annotations
 
 from uvm.runtime import send as send_mod
-from uvm.runtime.objects import Method, UvmObject
+from uvm.runtime.objects import Method, UvmDict, UvmObject
 # the typo check lives with the runtime (its "did you mean" works without a model too)
 from uvm.runtime.typos import parent_chain, start_of, typo_of, understood_selectors  # noqa: F401
 
@@ -49,6 +49,8 @@ def describe_value(value) -> str:
             s = "nil"
         elif type(value) is bool:
             s = "true" if value else "false"
+        elif isinstance(value, UvmDict):  # shown as Python shows a dict (the code sees one)
+            s = repr(dict(value.items()))
         else:
             s = repr(value)
     except Exception:  # noqa: BLE001
@@ -77,7 +79,57 @@ def example_of(receiver, args: tuple) -> dict:
 
 
 def type_name(value) -> str:
+    from collections.abc import Mapping
     if isinstance(value, UvmObject):
         return "object"
+    if isinstance(value, (Mapping, UvmDict)):
+        return "dictionary"
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
+        return "list"
     return {int: "integer", float: "float", str: "string", bool: "boolean",
             type(None): "nil"}.get(type(value), type(value).__name__)
+
+
+def source_of(value) -> str | None:
+    """UVM source that makes ``value`` again: a plain value's literal, or an expression
+    building a list or a dictionary of such values; None for anything else."""
+    from collections.abc import Mapping
+    if isinstance(value, (Mapping, UvmDict)):
+        puts = []
+        for k, v in value.items():
+            ks, vs = source_of(k), source_of(v)
+            if ks is None or vs is None:
+                return None
+            puts.append(f"d at: {ks} Put: {vs}.")
+        return f"(| d <- dictionary copy | {' '.join(puts)} d)"
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "UvmList":
+        items = [source_of(v) for v in value]
+        if None in items:
+            return None
+        if len(items) < 2:
+            return f"(list copy add: {items[0]})" if items else "list copy"
+        return "(" + " & ".join(items) + ") asList"
+    return literal_of(value)
+
+
+def messages_understood(receiver, selector: str, lobby: UvmObject) -> list[str]:
+    """The user-made methods the receiver understands, as a Python method sends them
+    (``self.area``, ``self.priceOf_(item)``), for a method that should send them."""
+    core = core_objects(lobby)
+    out, seen = [], {selector}
+    for obj in parent_chain(start_of(receiver)):
+        if id(obj) in core:
+            continue
+        for name, value in obj._slots.items():
+            if not isinstance(value, Method) or value.core or name in seen or name.startswith("_"):
+                continue
+            seen.add(name)
+            if not name[:1].isalpha():
+                continue  # a binary selector has no Python name
+            if ":" not in name:
+                out.append(f"self.{name}")
+            else:
+                params = ", ".join(value.arg_names) or ", ".join(
+                    f"arg{i + 1}" for i in range(name.count(":")))
+                out.append(f"self.{name.replace(':', '_')}({params})")
+    return out
