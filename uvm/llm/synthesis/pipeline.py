@@ -246,6 +246,9 @@ class Synthesizer:
                         answer.strip() or "(an empty answer)",
                         "the answer was not a Python function (prose, not code)")
                     continue
+                if len(answers) == 1:  # nothing to choose between: its one run is the kept run
+                    good.append(Candidate(index, code))
+                    break
                 trial = self._try(receiver, selector, args, holder, signature, code, provenance,
                                   examples=examples, keep=False, audit=audit)
                 if trial.ok:
