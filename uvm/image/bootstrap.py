@@ -1,5 +1,5 @@
 """Making a new world: the primordial objects in Python, then the core world filed in from
-the ``.uvm`` sources in ``uvm/stdlib`` (in name order)."""
+the ``.uvm`` sources of ``WORLD_PACKAGES`` (each package's files in name order)."""
 from __future__ import annotations
 
 from uvm.runtime import intents, send
@@ -9,26 +9,38 @@ from uvm.syntax import parse
 
 # Bump when the core world changes in a way old images need upgrading for, and say in
 # UPGRADES which core-world files bring an image of the previous version up to it (those
-# files must be safe to file into an image that may already have parts of them).
-CORE_VERSION = 6
+# files must be safe to file into an image that may already have parts of them). A file
+# of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
+CORE_VERSION = 11
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
-            6: ["80-intents.uvm", "90-examples.uvm"]}
+            6: ["80-intents.uvm", "90-examples.uvm"], 11: ["tools/tools.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 
-def stdlib_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
+# The packages whose .uvm files make the core world, filed in this order: the language's
+# own world, then the tools' prototypes. They are read as files: the bootstrap imports
+# none of their Python, so the image layer stays below them.
+WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition.tools")
+
+
+def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(file name, text) of each core-world source (or of those named), in filing-in order."""
     from importlib import resources  # only when the world is built: start-up stays cheap
-    files = sorted(f for f in resources.files("uvm.stdlib").iterdir() if f.name.endswith(".uvm")
-                   and (names is None or f.name in names))
-    return [(f"stdlib/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+    out = []
+    for package in WORLD_PACKAGES:
+        short = package.rpartition(".")[2]
+        files = sorted(f for f in resources.files(package).iterdir() if f.name.endswith(".uvm")
+                       and (names is None or f"{short}/{f.name}" in names
+                            or (short == "stdlib" and f.name in names)))
+        out += [(f"{short}/{f.name}", f.read_text(encoding="utf-8")) for f in files]
+    return out
 
 
 def upgrade_world(lobby: UvmObject, from_version: int) -> None:
     """Bring the core world of an older image up to CORE_VERSION (the caller commits)."""
     for version in range(from_version + 1, CORE_VERSION + 1):
-        for name, text in stdlib_sources(UPGRADES.get(version, [])):
+        for name, text in world_sources(UPGRADES.get(version, [])):
             compile_program(parse(text, name), core=True)(lobby)
         if version in MIGRATIONS:
             MIGRATIONS[version](lobby)
@@ -56,7 +68,7 @@ def build_world() -> UvmObject:
     """A fresh lobby with the whole core world in it (the caller commits)."""
     lobby = primordial_lobby()
     send.activate(None)
-    for i, (name, text) in enumerate(stdlib_sources()):
+    for i, (name, text) in enumerate(world_sources()):
         compile_program(parse(text, name), core=True)(lobby)
         if i == 0:  # the first file makes the traits the runtime needs
             send.activate(send.World(lobby))

@@ -22,6 +22,7 @@ import random
 import sys
 import time
 import traceback
+import weakref
 
 import transaction
 import ZODB
@@ -40,7 +41,7 @@ from uvm.runtime.errors import UvmError, as_uvm_error
 from uvm.syntax import parse
 from uvm.syntax.source import check_text, read_source
 
-__all__ = ["CommitOutcomeUnknown", "Image", "ImageError", "open_image"]
+__all__ = ["CommitOutcomeUnknown", "Image", "ImageError", "current_image", "open_image"]
 
 RECURSION_LIMIT = 30_000  # Python frames; a UVM activation costs about one
 CONFLICT_RETRIES = 20
@@ -86,6 +87,7 @@ class Image:
                              f"to open it")
         self.lobby = root["lobby"]
         self.world = send.World(self.lobby)
+        _images[id(self.world)] = self
         self._activate()
         if made_by < CORE_VERSION and not read_only:
             self._upgrade(root, made_by)
@@ -298,6 +300,16 @@ class HistoricalView:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_images: "weakref.WeakValueDictionary[int, Image]" = weakref.WeakValueDictionary()
+
+
+def current_image() -> Image | None:
+    """The open image whose world sends resolve in now, if any: how code that UVM code
+    calls (a persona's inference, the router) finds the image it runs in."""
+    image = _images.get(id(send.world)) if send.world is not None else None
+    return image if image is not None and image.world is send.world else None
 
 
 @functools.lru_cache(maxsize=256)

@@ -25,7 +25,8 @@ import tempfile
 
 FORMAT = 1
 # what shapes the stored world: the core world's sources, and the code that files them in
-_SOURCES = (("stdlib", (".uvm",)), ("runtime", (".py",)), ("syntax", (".py", ".lark")))
+_SOURCES = (("stdlib", (".uvm",)), ("runtime", (".py",)), ("syntax", (".py", ".lark")),
+            ("cognition", (".uvm",)))
 
 
 def cache_dir() -> str:

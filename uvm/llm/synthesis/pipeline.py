@@ -61,6 +61,33 @@ def uninstall() -> None:
     send_mod.synthesizer = None
 
 
+# --- briefs from the layers above -----------------------------------------------------------------
+# A layer above uvm.llm (the mind's facets, uvm.cognition.facets; the tool proxies,
+# uvm.cognition.tools) writes the brief for the receivers it knows: provider(receiver,
+# selector, args, image, origin) -> a Brief, or None to leave the send to the ordinary
+# brief. The pipeline uses such a brief as it is (its holder and signature included),
+# skips the typo check (the provider knows the selector is meant) and asks it for four
+# more things when it has them: ``revise(code)``, the code with a small slip put right
+# before the audit (as a forgotten covenant line is added); ``audit(code)``, a check after
+# the guardian's own that raises CovenantViolationError; ``provenance``, a dict added to
+# the method's; ``remembered``, False to keep the method out of the library.
+_brief_providers: list = []
+
+
+def register_brief_provider(provider) -> None:
+    if provider not in _brief_providers:
+        _brief_providers.append(provider)
+
+
+def provided_brief(receiver, selector: str, args: tuple, image):
+    """The first registered provider's brief for this send, or None."""
+    for provider in _brief_providers:
+        brief = provider(receiver, selector, args, image, sending_line())
+        if brief is not None:
+            return brief
+    return None
+
+
 # --- the pipeline -------------------------------------------------------------------------------------
 
 class SynthesisFailed(UvmError):
@@ -118,7 +145,9 @@ class Synthesizer:
 
     def __call__(self, receiver, message):
         selector, args = message.selector, tuple(message.arguments)
-        typo = None if self.synthesize_anyway else typo_of(selector, understood_selectors(receiver))
+        provided = provided_brief(receiver, selector, args, self.image)
+        typo = None if self.synthesize_anyway or provided is not None \
+            else typo_of(selector, understood_selectors(receiver))
         if typo is not None and not (  # approval mode may ask whether to write it anyway
                 self.confirm_typo and not self.active and self.confirm_typo(selector, typo)):
             raise UvmError(f"doesNotUnderstand: #{selector}, sent to {describe_value(receiver)} "
@@ -129,7 +158,7 @@ class Synthesizer:
         self.active += 1
         self.writing = selector
         try:
-            value = self._synthesize(receiver, selector, args)
+            value = self._synthesize(receiver, selector, args, provided)
         finally:
             self.active -= 1
         from uvm.llm.progress import on_terminal
@@ -137,11 +166,14 @@ class Synthesizer:
             _note_written(receiver, selector, self.image.lobby)
         return value
 
-    def _synthesize(self, receiver, selector: str, args: tuple):
-        holder = holder_for(receiver, self.image.lobby)
-        signature = Signature.for_selector(selector, arg_names_for(selector, args))
-        brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
-                      image=self.image)
+    def _synthesize(self, receiver, selector: str, args: tuple, brief=None):
+        if brief is None:
+            holder = holder_for(receiver, self.image.lobby)
+            signature = Signature.for_selector(selector, arg_names_for(selector, args))
+            brief = Brief(receiver, selector, args, holder, signature, origin=sending_line(),
+                          image=self.image)
+        holder, signature = brief.holder, brief.signature
+        audit = getattr(brief, "audit", None)
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
@@ -161,7 +193,7 @@ class Synthesizer:
         if cached is not None:
             try:
                 ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                           {"reused": "after a write conflict"})
+                                           {"reused": "after a write conflict"}, audit=audit)
             except TryAgain:
                 ok, value = False, None
             if ok:
@@ -183,11 +215,14 @@ class Synthesizer:
                 raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
+            if hasattr(brief, "revise"):
+                code = brief.revise(code)
             provenance = {"backend": getattr(backend, "spec", "?"), "model": _model_name(backend),
                           "persona": None,  # methods are written by the base model
                           "prompt": prompt_digest, "attempts": attempt,
                           "seconds": None, "written": time.time(), "synthesized": True,
-                          "sent_from": brief.origin_text(), "example": example_of(receiver, args)}
+                          "sent_from": brief.origin_text(), "example": example_of(receiver, args),
+                          **getattr(brief, "provenance", {})}
             if "def " not in answer and not parses(code):
                 failures.append((answer.strip() or "(an empty answer)",
                                  "the answer was not a Python function (prose, not code)"))
@@ -195,14 +230,16 @@ class Synthesizer:
                 continue
             try:
                 ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                           provenance, started=started, examples=examples)
+                                           provenance, started=started, examples=examples,
+                                           audit=audit)
             except TryAgain as again:
                 failures.append((code, "the person asked for another answer"
                                  + (f": {again.hint}" if again.hint else "")))
                 attempts += 1  # the person's choice does not use up the model's attempts
                 continue
             if ok:
-                library.remember(self.image, holder, brief.example())
+                if getattr(brief, "remembered", True):
+                    library.remember(self.image, holder, brief.example())
                 return value
             failures.append((code, why))
         code_shown = "\n".join("    " + l for l in (code or "(no code)").rstrip().split("\n"))
@@ -260,12 +297,14 @@ class Synthesizer:
         return text
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
-             examples=()):
-        """Audit, compile, install in a savepoint, run, test against the user's examples;
-        in approval mode ask the person (telling them what else the run changed);
-        (ok, value, why)."""
+             examples=(), audit=None):
+        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in
+        a savepoint, run, test against the user's examples; in approval mode ask the person
+        (telling them what else the run changed); (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
+            if audit is not None:
+                audit(code)
         except CovenantViolationError as e:
             return False, None, f"the guardian rejected it: {e}"
         except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
@@ -318,7 +357,7 @@ class Synthesizer:
                                    signature)
             if edited is not None:  # the person's edit runs (confined) in its place
                 ok, value, why = self._try(receiver, selector, args, holder, signature, edited,
-                                           provenance, started, examples)
+                                           provenance, started, examples, audit)
                 if not ok:
                     self._edited = False
                 return ok, value, why
