@@ -53,6 +53,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "persona": ("uvm.llm.commands:persona_command", "personas: list, import, train"),
     "methods": ("uvm.llm.commands:methods_command",
                 "model-written methods: list, show, remove, regenerate"),
+    "tools": ("uvm.cognition.tools.commands:tools_command",
+              "capabilities for HTTP APIs: grant, list, revoke, log, outbox"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),
 }
 

@@ -72,6 +72,7 @@ class LibraryServer:
                       2: {"id": 2, "title": "The Old Man and the Sea",
                           "author": "Ernest Hemingway", "subjects": ["sea", "fishing"]}}
         self.redirect_to = redirect_to
+        self.failing_writes = 0   # the next N writes answer 503
         self.lock = threading.Lock()
         server = self
 
@@ -114,6 +115,9 @@ class LibraryServer:
             found = [b for b in self.books.values()
                      if word in b["title"].lower() or word in b["subjects"]]
             return h._answer(200, found[:int(q.get("limit", 100))])
+        if h.command != "GET" and self.failing_writes > 0:
+            self.failing_writes -= 1
+            return h._answer(503, {"error": "the library is closed for the night"})
         if path == "/books" and h.command == "POST":
             data = json.loads(body or b"{}")
             if not data.get("title"):

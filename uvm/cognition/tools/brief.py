@@ -86,7 +86,7 @@ class ToolBrief(Brief):
         signature = Signature.for_selector(selector, arg_names_for(selector, args))
         super().__init__(proxy, selector, args, proxy, signature, origin=origin, image=image)
         self.tool, self.url = cap.name, cap.url
-        self.operations = list(cap.operations)
+        self.operations = [op for op in cap.operations if op["method"] in cap.methods]
         self.secret_values = [v for v in cap.secrets.values() if v]
         self.provenance = {"tool": cap.name}
 
@@ -117,10 +117,8 @@ class ToolBrief(Brief):
         return [{**m, "content": self.redact(m["content"])} for m in msgs]
 
     def redact(self, text: str) -> str:
-        for value in self.secret_values:
-            if len(value) >= 4:
-                text = text.replace(value, "[secret]")
-        return text
+        from uvm.cognition.tools.capability import redact
+        return redact(text, self.secret_values)
 
     def audit(self, code: str) -> None:
         mapping.audit_tool_method(code, self.operations)

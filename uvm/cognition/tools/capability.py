@@ -111,19 +111,34 @@ class Capability(Persistent):
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value replaced (a server may echo a token back)."""
-        for value in self.secrets.values():
-            if value and len(value) >= 4:
-                text = text.replace(value, SECRET_SHOWN)
-        return text
+        return redact(text, self.secrets.values())
 
     def summary(self) -> dict:
         """What may be shown anywhere: no secret values, only the secret headers' names."""
-        calls, seconds = self.rate
         return {"name": self.name, "url": self.url, "methods": list(self.methods),
                 "paths": list(self.paths), "operations": [op["id"] for op in self.operations if op["id"]],
-                "spec": self.spec_from, "rate": f"{calls}/{seconds:g}s", "timeout": self.timeout,
+                "spec": self.spec_from, "rate": rate_text(self.rate), "timeout": self.timeout,
                 "max_bytes": self.max_bytes, "secret_headers": sorted(self.secrets),
                 "granted": self.granted, "revoked": self.revoked}
+
+
+def redact(text: str, secret_values) -> str:
+    """``text`` with each secret value, and each long word of one (the token of
+    ``Bearer TOKEN``), replaced by ``[secret]``."""
+    parts = set()
+    for value in secret_values:
+        if value and len(value) >= 4:
+            parts.add(value)
+            parts.update(w for w in value.split() if len(w) >= 8)
+    for part in sorted(parts, key=len, reverse=True):
+        text = text.replace(part, SECRET_SHOWN)
+    return text
+
+
+def rate_text(rate: tuple) -> str:
+    calls, seconds = rate
+    unit = {1: "s", 60: "m", 3600: "h"}.get(seconds)
+    return f"{calls}/{unit}" if unit else f"{calls}/{seconds:g}s"
 
 
 def registry(root, create: bool = False) -> Registry | None:
