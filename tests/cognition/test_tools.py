@@ -339,9 +339,11 @@ def test_the_core_world_upgrade_brings_the_tools(tmp_path):
 
 @pytest.mark.skipif("not __import__('importlib').util.find_spec('torch')",
                     reason="the llm extra is not installed (make test installs it)")
-def test_the_embedded_model_maps_a_selector_onto_an_operation(image, server, embedded_backend):
+def test_the_embedded_model_maps_a_selector_onto_an_operation(image, server, embedded_backend,
+                                                              monkeypatch):
+    monkeypatch.setenv("UVM_LLM_TIMEOUT", "270")  # two attempts fit the test's deadline on busy cores
     grant(image, server, allow="GET")
-    pipeline.install(image, backend=embedded_backend)
+    pipeline.install(image, attempts=2, backend=embedded_backend)
     answer = image.eval("tools library booksAbout: 'whales'")
     proxy = image.lobby.send("tools").send("library")
     method = proxy._slots["booksAbout:"]
