@@ -304,6 +304,25 @@ def test_a_failed_attempt_of_the_model_sends_nothing(image, server, tmp_path):
     assert posted == [{"title": "Dune", "author": "second try"}]
 
 
+def test_a_declined_method_sends_nothing_and_stays_out(image, server, tmp_path):
+    """Approval mode (the REPL's): the method's first run is in a savepoint, so a write it
+    queued is dropped when the person declines it; accepted, it is sent once."""
+    grant(image, server)
+    backend = script(tmp_path, *["def shelve_(self, text):\n"
+                                 "    return self.addBook_Author_(text, 'Frank Herbert')\n"] * 2)
+    synth = pipeline.install(image, backend=backend)
+    seen = []
+    synth.approver = lambda sel, code, where: seen.append((sel, code)) or False
+    with pytest.raises(UvmError, match="declined"):
+        image.eval("tools library shelve: 'Dune'")
+    assert seen and seen[0][0] == "shelve:" and "addBook_Author_" in seen[0][1]
+    assert server.count("POST") == 0
+    assert "shelve:" not in image.lobby.send("tools").send("library")._slots
+    synth.approver = lambda sel, code, where: True
+    image.eval("tools library shelve: 'Dune'")
+    assert server.count("POST") == 1
+
+
 def test_model_written_code_elsewhere_uses_a_tool_but_cannot_grant(image, server, tmp_path):
     grant(image, server)
     image.eval("lobby _AddSlots: (| shelf = (| parent* = traits clonable |) |)")
