@@ -121,3 +121,20 @@ def test_a_document_that_is_not_openapi_is_refused_with_where_and_why(tmp_path):
         rc, _, err = uvm(image, "tools", "grant", "library", "http://127.0.0.1:9", "--spec",
                          str(tmp_path / name))
         assert rc == 1 and message in err and "Traceback" not in err, (name, err)
+
+
+def test_a_stored_model_written_method_uses_a_tool_in_a_fresh_process(tmp_path, server):
+    """Nothing imports the tools before the stored method's first send to one: its door
+    does, and the membrane lets the send through."""
+    image = str(tmp_path / "img.fs")
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"text": "def titleOf_(self, n):\n"
+                                           "    return self.tools.library.getBook_(n)['title']\n"}))
+    assert uvm(image, "tools", "grant", "library", server.url, "--spec",
+               server.url + "/openapi.json")[0] == 0
+    assert uvm(image, "-c", "lobby _AddSlots: (| shelf = (| parent* = traits clonable |) |)")[0] == 0
+    rc, out, err = uvm(image, "--llm", f"script:{answers}", "-p", "shelf titleOf: 2")
+    assert (rc, out.strip()) == (0, "'The Old Man and the Sea'"), err
+    rc, out, err = uvm(image, "--no-llm", "-p", "shelf titleOf: 1")
+    assert (rc, out.strip()) == (0, "'Moby Dick'"), err
+    assert server.count("GET", "/books/") == 2

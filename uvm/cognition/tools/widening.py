@@ -7,8 +7,10 @@ and looking a tool up by name (``tools library``, a unary selector other than th
 toolbox's own). Granting, revoking and setting secrets stay out of reach: model code
 that tries them is refused by the membrane's write policy and by the toolbox itself.
 
-This module imports only the runtime, so the command line registers it at every start
-(a stored model-written method may use a tool before anything else imports the tools).
+It is registered when the tools' bridge is first imported, which every door of the
+toolbox and of ``traits tool`` does (``_PyImport:``) before anything is sent: in a fresh
+process, a stored model-written method that uses a tool widens the membrane by its first
+send to one. It imports only the runtime.
 """
 from __future__ import annotations
 
