@@ -95,3 +95,16 @@ def test_every_flipped_byte_of_the_last_transaction_is_a_uvm_error_or_harmless(i
             kinds.add("damaged object")
             assert str(e).startswith("the image is damaged"), str(e)
     assert {"refused", "damaged object", "ok"} <= kinds
+
+
+def test_a_last_transaction_dated_before_the_one_it_follows_is_refused(image):
+    """FileStorage would only log a time-stamp reduction and serve the world as of that
+    earlier date, hiding committed evaluations; the image is refused instead."""
+    start, end, _ = last_transaction(image)
+    data = open(image, "rb").read()
+    previous = start - 8 - int.from_bytes(data[start - 8:start], "big")
+    damaged = data[:start] + data[previous:previous + 8] + data[start + 8:]
+    open(image, "wb").write(damaged)
+    with pytest.raises(ImageError, match="dated before the one it follows"):
+        uvm.open(image)
+    assert open(image, "rb").read() == damaged

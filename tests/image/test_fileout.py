@@ -9,7 +9,7 @@ import pytest
 import uvm
 from uvm.image.fileout import FileOutError, file_out
 from uvm.runtime.errors import UvmError
-from uvm.runtime.objects import Method, UvmObject
+from uvm.runtime.objects import UvmDict, Method, UvmObject
 
 DEFINE = """
 lobby _AddSlots: (| shapes = (| parent* = traits clonable |) |).
@@ -58,6 +58,8 @@ def slot_shape(obj: UvmObject):
             shown = (v.language, v.source.strip(), v.arg_names)
         elif isinstance(v, UvmObject):
             shown = slot_shape(v) if name != "parent" else "parent"
+        elif isinstance(v, UvmDict):
+            shown = ("UvmDict", repr(v.items()))
         elif hasattr(v, "data"):
             shown = (type(v).__name__, repr(dict(v.data) if isinstance(v.data, dict) else list(v.data)))
         else:

@@ -222,7 +222,8 @@ def _value(v):
     if type(v) in (int, float, str, bool, type(None)):
         return v
     if isinstance(v, (UvmList, UvmDict)):
-        return ("items", [x if type(x) in (int, str) else "?" for x in v.data])
+        keys = v.data if isinstance(v, UvmList) else v.keys()  # (a list's items, a dict's keys)
+        return ("items", [x if type(x) in (int, str) else "?" for x in keys])
     if isinstance(v, UvmObject):
         return ("object", v._p_oid)
     return ("value", type(v).__name__)
@@ -280,7 +281,6 @@ RECURSION = {
     "recursion through sorted": T("return sorted([n, 1], key=lambda x: self.triple_(x))"),
     "recursion through map": T("return list(map(self.triple_, [n]))"),
 }
-NEEDS_STACK_FIX = pytest.mark.skip(reason="needs the stack fix of branch self")
 
 
 @pytest.mark.parametrize("name", sorted(RECURSION))
@@ -298,7 +298,7 @@ DEEP = "lobby _AddSlots: (| deep = (| parent* = traits clonable. go: n = (| l <-
 
 @pytest.mark.parametrize("send", [
     "collect: [| :a | go: n + 1]",
-    pytest.param("sortedBy: [| :a. :b | go: n + 1. a < b]", marks=NEEDS_STACK_FIX)])
+    "sortedBy: [| :a. :b | go: n + 1. a < b]"])
 def test_uvm_recursion_through_c_ends_in_stack_overflow(image, send):
     r = run_uvm(image / "cwd", str(image / "img.fs"), "-c", DEEP.format(send))
     assert r.returncode == 1 and "stack overflow" in r.stderr, (r.returncode, r.stderr[-300:])

@@ -13,6 +13,10 @@ from uvm.syntax import parse
 # of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
 CORE_VERSION = 11
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
+            # Self fidelity (issue 17): UVM equality in collections, value on every object,
+            # hash, sets, Self's % and block arity, printStrings for every object.
+            5: ["10-defaultBehavior.uvm", "20-numbers.uvm", "30-booleans-nil.uvm",
+                "40-blocks.uvm", "50-strings.uvm", "60-collections.uvm", "70-tree.uvm"],
             6: ["80-intents.uvm", "90-examples.uvm"], 11: ["tools/tools.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes

@@ -35,16 +35,17 @@ from uvm.image import reaudit
 from uvm.image.bootstrap import CORE_VERSION, build_world, upgrade_world
 from uvm.image.storage import (ImageError, blob_dir_for, default_spec, describe,
                                file_storage_class, is_file_spec, open_storage, run_uses_memory)
-from uvm.runtime import send
+from uvm.runtime import send, stack
 from uvm.runtime.compiler import check_inline_guards, compile_program, on_recompile
 from uvm.runtime.errors import UvmError, as_uvm_error
+from uvm.runtime.printing import print_string
 from uvm.syntax import parse
 from uvm.syntax.source import check_text, read_source
 
 __all__ = ["CommitOutcomeUnknown", "Image", "ImageError", "current_image", "open_image"]
 
-RECURSION_LIMIT = 30_000  # Python frames; a UVM activation costs about one
 CONFLICT_RETRIES = 20
+DEBUG_FRAMES = 400  # Python frames a --debug traceback shows (the innermost)
 # UVM decides what a big object is: ZODB's warning about records over 16 MB would only
 # reach the user as a host warning on standard error.
 LARGE_RECORD = 1 << 62
@@ -112,8 +113,7 @@ class Image:
                              f"{made_by}: {exc}") from None
 
     def _activate(self) -> None:
-        if sys.getrecursionlimit() < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
+        stack.configure()  # the recursion limit this thread's stack can hold
         send.activate(self.world)
         check_inline_guards()
 
@@ -135,6 +135,7 @@ class Image:
         """Run ``action()`` as one recorded transaction (retrying lost conflicts)."""
         if send.world is not self.world:
             self._activate()
+        stack.configure()  # cheap unless this thread is not the one configured last
         for attempt in range(CONFLICT_RETRIES + 1):
             out = io.StringIO() if self.shared else None
             send.forget_objects()  # the last transaction's end may have reloaded objects
@@ -173,7 +174,8 @@ class Image:
                                    "committed")
                 else:
                     err = self._as_error(exc)
-                err.debug_trace = "".join(traceback.format_exception(exc))
+                # (the innermost frames: a stack overflow's traceback is 100,000 long)
+                err.debug_trace = "".join(traceback.format_exception(exc, limit=-DEBUG_FRAMES))
                 raise err from None
             send.forget_objects()
             self.world.refresh()
@@ -203,13 +205,12 @@ class Image:
         """A value's printString, evaluated read-only (the result is not committed)."""
         send.forget_objects()
         try:
-            text = send.send(value, "printString")
+            return print_string(value)
         except Exception as exc:  # noqa: BLE001
             raise self._as_error(exc) from None
         finally:
             self.tm.abort()
             send.forget_objects()
-        return text if isinstance(text, str) else str(text)
 
     # --- history -------------------------------------------------------------------------------
     def history(self, n: int = 20) -> list[hist.Evaluation]:

@@ -182,6 +182,7 @@ def _check_file_header(path: str) -> None:
                          "was not changed; if making it was interrupted, delete it to start a "
                          "new image, else restore it from a copy")
     if end >= size:
+        _check_last_timestamp(path, end)
         return
     with open(path, "rb") as f:
         f.seek(end)
@@ -191,6 +192,35 @@ def _check_file_header(path: str) -> None:
     raise ImageError(f"cannot open the image {path}: it is truncated or damaged after byte "
                      f"{end} of {size} (committed data is missing). The file was not changed; "
                      "restore it from a copy")
+
+
+def _check_last_timestamp(path: str, end: int) -> None:
+    """Refuse a last transaction whose id went back in time.
+
+    FileStorage only logs "time-stamp reduction" and then serves the world as of that
+    earlier id, so a flipped byte in the header would silently hide committed evaluations.
+    Each transaction ends with its length, so the last two headers are found from the end."""
+    import struct
+
+    from ZODB.FileStorage import packed_version
+    from ZODB.FileStorage.format import TRANS_HDR, TRANS_HDR_LEN
+    with open(path, "rb") as f:
+        f.seek(end - 8)
+        last = end - 8 - struct.unpack(">Q", f.read(8))[0]
+        if last - 8 < len(packed_version):
+            return                      # only one transaction: nothing to compare
+        f.seek(last - 8)
+        previous = last - 8 - struct.unpack(">Q", f.read(8))[0]
+        if previous < len(packed_version):
+            return
+        f.seek(previous)
+        previous_tid = struct.unpack(TRANS_HDR, f.read(TRANS_HDR_LEN))[0]
+        f.seek(last)
+        last_tid = struct.unpack(TRANS_HDR, f.read(TRANS_HDR_LEN))[0]
+    if last_tid <= previous_tid:
+        raise ImageError(f"cannot open the image {path}: it is damaged (the last transaction, "
+                         f"at byte {last}, is dated before the one it follows). The file was "
+                         "not changed; restore it from a copy")
 
 
 def _zeo_storage(spec: str, read_only: bool):

@@ -373,7 +373,9 @@ def covenant(receiver) -> None:
 # --- views of collections ------------------------------------------------------------------
 
 def _data(target):
-    return target.data if isinstance(target, (UvmList, UvmDict)) else target
+    """The Python list behind a UVM list; a UVM dictionary is a mapping itself (its keys
+    compare with UVM equality)."""
+    return target.data if isinstance(target, UvmList) else target
 
 
 class ListView:

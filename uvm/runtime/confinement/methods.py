@@ -12,9 +12,13 @@ from uvm.runtime.confinement.policy import PolicyError, compile_confined
 from uvm.runtime.confinement.watchdog import CALL_SECONDS
 from uvm.runtime.errors import UvmError
 
-MAX_DEPTH = 800  # model-written calls nested in one another: each costs several C frames, and
-# recursion through sorted(key=...) crashed the interpreter at 1,000-1,500 levels on an 8 MB
-# stack (branch self's bigger evaluation stack may let this grow)
+# Model-written calls nested in one another. The recursion limit (uvm.runtime.stack) is what
+# keeps all code inside the C stack: it is chosen for the stack the evaluating thread has (the
+# main thread's is raised toward 480 MB), at 4 KB per unit. This cap is a second, fixed bound
+# for model code, whose calls through the membrane and C (sorted's key, map) cost C stack that
+# was not measured per unit: 800 levels fit even the smallest stack that module plans for (a
+# thread's 8 MB, where recursion through sorted(key=...) crashed at 1,000-1,500 levels).
+MAX_DEPTH = 800
 
 
 _PURE = object()  # a call that got host values only (see policy.ENTRY)
