@@ -55,6 +55,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
                 "model-written methods: list, show, remove, regenerate"),
     "tools": ("uvm.cognition.tools.commands:tools_command",
               "capabilities for HTTP APIs: grant, list, revoke, log, outbox"),
+    "memory": ("uvm.cognition.memory.commands:memory_command",
+               "memories: ingest, recall, curate, stats"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),
 }
 
@@ -280,6 +282,8 @@ def _install_synthesis(image, opts) -> int:
     synth = install(image)
     if synth is None:
         return 0
+    from uvm.cognition.memory.briefing import register
+    register()  # the brief tells the model what the image remembers about the send
     synth.synthesize_anyway = opts.synthesize_anyway
     if opts.approve:
         from uvm.llm.synthesis.approval import NoTerminal, TerminalApproval

@@ -17,15 +17,16 @@ UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             # hash, sets, Self's % and block arity, printStrings for every object.
             5: ["10-defaultBehavior.uvm", "20-numbers.uvm", "30-booleans-nil.uvm",
                 "40-blocks.uvm", "50-strings.uvm", "60-collections.uvm", "70-tree.uvm"],
-            6: ["80-intents.uvm", "90-examples.uvm"], 11: ["tools/tools.uvm"]}
+            6: ["80-intents.uvm", "90-examples.uvm"], 8: ["memory/memory.uvm"],
+            11: ["tools/tools.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
-# own world, then the tools' prototypes. They are read as files: the bootstrap imports
-# none of their Python, so the image layer stays below them.
-WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition.tools")
+# own world, then the memory's prototypes, then the tools'. They are read as files:
+# the bootstrap imports none of their Python, so the image layer stays below them.
+WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition.memory", "uvm.cognition.tools")
 
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:

@@ -37,7 +37,21 @@ def inspect_value(value, names: ObjectNames) -> str:
         lines.append(f"slots ({len(value._kinds)}):")
     for name, kind in value._kinds.items():
         lines.extend(_slot_lines(value, name, kind, names))
+    lines.extend(_memory_lines(value, names))
     return "\n".join(lines)
+
+
+def _memory_lines(obj: UvmObject, names: ObjectNames) -> list[str]:
+    """A memory's links: the memories of its graph (and why), then other objects."""
+    from uvm.cognition.memory.store import is_memory
+    if not is_memory(obj):
+        return []
+    from uvm.cognition.memory.bridge import describe, links_with_reasons
+    rows = links_with_reasons(obj)
+    lines = [describe(obj), "links: none" if not rows else f"links ({len(rows)}):"]
+    for target, why in rows:
+        lines.append(f"  {why}: {describe(target) if is_memory(target) else short(target, names, 70)}")
+    return lines
 
 
 def _slot_lines(obj: UvmObject, name: str, kind: int, names: ObjectNames) -> list[str]:
