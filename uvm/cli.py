@@ -55,6 +55,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
                 "model-written methods: list, show, remove, regenerate"),
     "route": ("uvm.cognition.commands:route_command", "which persona a text goes to"),
     "train": ("uvm.llm.commands:train_command", "train the method writer adapter"),
+    "tools": ("uvm.cognition.tools.commands:tools_command",
+              "capabilities for HTTP APIs: grant, list, revoke, log, outbox"),
     "memory": ("uvm.cognition.memory.commands:memory_command",
                "memories: ingest, recall, curate, stats"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),

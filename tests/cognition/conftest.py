@@ -1,8 +1,10 @@
-"""Fixtures for the mind's tests: a run whose backend is a script (the test double) or the
-real embedded model, forgotten after each test."""
+"""Fixtures for the mind's and the tools' tests: a run whose backend is a script (the test
+double) or the real embedded model (loaded once, its derived form cached in a temporary
+folder for the session), forgotten after each test."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -34,3 +36,18 @@ def _forget_the_run():
     settings._run_spec = None
     settings._run_record = None
     settings._backends.clear()
+
+
+@pytest.fixture(scope="session")
+def embedded_backend(tmp_path_factory):
+    old = os.environ.get("UVM_CACHE_DIR")
+    os.environ["UVM_CACHE_DIR"] = str(tmp_path_factory.mktemp("uvm-cache"))
+    from uvm.llm.settings import make_backend
+    backend = make_backend("embedded", None)
+    backend.load()
+    yield backend
+    backend.close()
+    if old is None:
+        os.environ.pop("UVM_CACHE_DIR", None)
+    else:
+        os.environ["UVM_CACHE_DIR"] = old

@@ -15,7 +15,9 @@ with its prototypes in the ``.uvm`` file beside it:
   synthesis pipeline from a facet brief, and the facet audit;
 - ``bridge``: the functions the prototypes call (through ``python import:``);
 - ``commands``: ``uvm route``;
-- ``memory``: O-RAG, memories as objects in the image (its own package).
+- ``memory``: O-RAG, memories as objects in the image (its own package);
+- ``tools``: JIT for agency, capabilities the user grants and the tool proxies written
+  on their first send (its own package).
 
 This package imports ``uvm.llm``, ``uvm.image`` and ``uvm.runtime``, never the REPL.
 Importing it (which the bootstrap does to find its ``.uvm`` files) imports nothing.

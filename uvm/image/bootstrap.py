@@ -11,7 +11,7 @@ from uvm.syntax import parse
 # UPGRADES which core-world files bring an image of the previous version up to it (those
 # files must be safe to file into an image that may already have parts of them). A file
 # of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
-CORE_VERSION = 8
+CORE_VERSION = 11
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             # Self fidelity (issue 17): UVM equality in collections, value on every object,
             # hash, sets, Self's % and block arity, printStrings for every object.
@@ -20,15 +20,16 @@ UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             6: ["80-intents.uvm", "90-examples.uvm"],
             7: ["cognition/10-personas.uvm", "cognition/20-router.uvm",
                 "cognition/30-facets.uvm"],
-            8: ["memory/memory.uvm"]}
+            8: ["memory/memory.uvm"],
+            11: ["tools/tools.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
-# own world, then the mind's prototypes (the personas and their codex), then the memory's.
-# They are read as files: the bootstrap imports none of their Python, so the image layer
-# stays below them.
-WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition", "uvm.cognition.memory")
+# own world, then the mind's prototypes (the personas and their codex), then the memory's,
+# then the tools'. They are read as files: the bootstrap imports none of their Python, so
+# the image layer stays below them.
+WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition", "uvm.cognition.memory", "uvm.cognition.tools")
 
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:

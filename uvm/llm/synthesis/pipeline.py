@@ -70,15 +70,15 @@ def uninstall() -> None:
 
 
 # --- briefs from the layers above -----------------------------------------------------------------
-# A layer above uvm.llm (the mind's facets, uvm.cognition.facets) writes the brief for the
-# receivers it knows: provider(receiver, selector, args, image, origin) -> a Brief, or None
-# to leave the send to the ordinary brief. The pipeline uses such a brief as it is (its
-# holder and signature included), skips the typo check (the provider knows the selector
-# is meant) and asks it for four more things when it has them: ``revise(code)``, the
-# code with a small slip put right before the audit (as a forgotten covenant line is
-# added); ``audit(code)``, a check after the guardian's own that raises
-# CovenantViolationError; ``provenance``, a dict added to the method's; ``remembered``,
-# False to keep the method out of the library.
+# A layer above uvm.llm (the mind's facets, uvm.cognition.facets; the tool proxies,
+# uvm.cognition.tools) writes the brief for the receivers it knows: provider(receiver,
+# selector, args, image, origin) -> a Brief, or None to leave the send to the ordinary
+# brief. The pipeline uses such a brief as it is (its holder and signature included),
+# skips the typo check (the provider knows the selector is meant) and asks it for four
+# more things when it has them: ``revise(code)``, the code with a small slip put right
+# before the audit (as a forgotten covenant line is added); ``audit(code)``, a check after
+# the guardian's own that raises CovenantViolationError; ``provenance``, a dict added to
+# the method's; ``remembered``, False to keep the method out of the library.
 _brief_providers: list = []
 
 
@@ -396,8 +396,9 @@ class Synthesizer:
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
              examples=(), keep=True, audit=None) -> "Trial":
-        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in a savepoint, test against the user's examples, run --
-        confined, as every call of a model-written method is; keep it (``keep``: in
+        """Audit (the guardian, then the brief's own ``audit`` if any), compile, install
+        in a savepoint, test against the user's examples, run -- confined, as every call of
+        a model-written method is; keep it (``keep``: in
         approval mode after asking the person, telling them what else the run changed),
         or roll everything back and report what the run showed."""
         try:
@@ -458,7 +459,7 @@ class Synthesizer:
                                    signature)
             if edited is not None:  # the person's edit runs (confined) in its place
                 trial = self._try(receiver, selector, args, holder, signature, edited,
-                                  provenance, started, examples)
+                                  provenance, started, examples, audit=audit)
                 if not trial.ok:
                     self._edited = False
                 return trial
