@@ -52,7 +52,7 @@ def test_literals_start_at_their_trait(session):
 
 def test_implicit_receiver_and_locals(session):
     assert texts(session, "poi") == ["point"]
-    assert texts(session, "(| total <- 0 | 1 to: 3 Do: [| :i | to") == ["total"]
+    assert texts(session, "(| total <- 0 | 1 to: 3 Do: [| :i | tot") == ["total"]
     assert "i" in texts(session, "(| total <- 0 | 1 to: 3 Do: [| :i | ")
     assert texts(session, "", explicit=False) == []       # nothing pops up unasked
     assert "lobby" in texts(session, "", explicit=True)

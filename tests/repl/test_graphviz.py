@@ -52,7 +52,7 @@ def test_a_host_value_is_drawn_with_its_trait(point, tmp_path):
     target = tmp_path / "three.svg"
     assert point.run(f":graph 3 {target}").kind == "command"
     shown = texts(target.read_bytes())
-    assert "3" in shown and "traits integer" in shown and "factorial" in shown
+    assert "3" in shown and "traits integer" in shown and "traits number" in shown  # its parent
 
 
 def test_without_a_path_a_temporary_file_is_written_and_named(point, tmp_path, monkeypatch):

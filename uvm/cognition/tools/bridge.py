@@ -208,6 +208,8 @@ def operationsOf(proxy) -> UvmList:  # noqa: N802
 def describeTool(proxy) -> str:  # noqa: N802
     reg = caps.registry(_image().connection.root())
     name = proxies.tool_name(proxy)
+    if name is None:
+        return "traits tool (the parent of every tool proxy)"
     cap = reg.capabilities.get(name) if reg is not None else None
     return f"a tool: {describe_capability(cap) if cap is not None else name + ' (not granted)'}"
 
