@@ -13,10 +13,12 @@ per persona in ``root['uvm.persona_use']``.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from uvm.runtime import send as send_mod
 from uvm.runtime.objects import UvmObject
@@ -171,6 +173,10 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     system = system if isinstance(system, str) and system.strip() else None
     msgs = ([{"role": "system", "content": system}] if system else []) + \
         [{"role": "user", "content": text}]
+    collecting = _deferral.get()
+    if collecting is not None and backend is None:
+        return collecting.defer(codex, msgs, system, max_tokens)
+    status = _status_provider.get()
     with suspended():  # a facet's call: the model's seconds and memory, not the method's
         if backend is None:
             backend = evaluation_backend(image)
@@ -182,10 +188,16 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
         started = time.monotonic()
         answer = generate(backend, msgs, adapter=codex.adapter, max_tokens=max_tokens,
                           temperature=temperature, seed=seed,
-                          status=lambda s: f"{codex.name} answering"
-                                           + ("" if s is None else f" ({s:.1f} s)"))
+                          status=status or (lambda s: f"{codex.name} answering"
+                                                     + ("" if s is None else f" ({s:.1f} s)")))
         seconds = time.monotonic() - started
-    record = {
+    record = _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend)
+    _record(image, record)
+    return Inference(answer.strip(), record)
+
+
+def _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend) -> dict:
+    return {
         "persona": codex.name,
         "pillar": next((p.name for p in codex.pillars if system and p.intent == system), None),
         "system": hashlib.sha256(system.encode()).hexdigest()[:12] if system else None,
@@ -196,8 +208,79 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
         "seconds": round(seconds, 3),
         "backend": getattr(backend, "spec", "?"),
     }
-    _record(image, record)
-    return Inference(answer.strip(), record)
+
+
+# --- deferred inference: a thought's facets answered in one batch -----------------------------------
+
+_deferral: contextvars.ContextVar = contextvars.ContextVar("uvm_deferral", default=None)
+_status_provider: contextvars.ContextVar = contextvars.ContextVar("uvm_infer_status", default=None)
+
+
+@dataclass
+class Deferral:
+    """Inference asked for while a thought collects its facets' requests: each call answers
+    a placeholder at once, and ``answer`` then generates them all in one batch
+    (``uvm.llm.batch``) and says what each placeholder stands for."""
+    calls: list = field(default_factory=list)
+    seconds: float = 0.0
+    batched: bool = False
+
+    def defer(self, codex: Codex, msgs: list[dict], system, max_tokens: int) -> Inference:
+        token = f"\x00uvm-deferred-{len(self.calls)}\x00"
+        self.calls.append((token, codex, msgs, system, max_tokens))
+        return Inference(token, {})
+
+    def answer(self, image, backend=None, progress=None) -> dict[str, str]:
+        """placeholder -> the persona's answer; each call recorded as ``infer`` records it."""
+        from uvm.llm.backend import Request
+        from uvm.llm.batch import can_batch, complete_each
+        from uvm.llm.settings import evaluation_backend
+        from uvm.llm.synthesis.sandbox import suspended
+        if not self.calls:
+            return {}
+        with suspended():
+            backend = backend or evaluation_backend(image)
+            inner = getattr(backend, "inner", backend)
+            if hasattr(inner, "load"):
+                inner.load()
+            memory = getattr(inner, "memory", None)
+            before = len(memory.moves) if memory is not None else 0
+            requests = [Request.make(msgs, max_tokens=n, adapter=codex.adapter)
+                        for _, codex, msgs, _, n in self.calls]
+            self.batched = can_batch(backend) and len(requests) > 1
+            started = time.monotonic()
+            texts = complete_each(backend, requests, progress)
+            self.seconds = time.monotonic() - started
+        out = {}
+        for (token, codex, _, system, _), text in zip(self.calls, texts):
+            record = _record_of(codex, system, inner, memory, before, text,
+                                self.seconds / len(texts), backend)
+            record["batch"] = len(texts) if self.batched else 1
+            _record(image, record)
+            before = len(memory.moves) if memory is not None else 0
+            out[token] = text.strip()
+        return out
+
+
+@contextlib.contextmanager
+def deferring():
+    """Inside: a persona's inference is deferred (see ``Deferral``)."""
+    d = Deferral()
+    reset = _deferral.set(d)
+    try:
+        yield d
+    finally:
+        _deferral.reset(reset)
+
+
+@contextlib.contextmanager
+def status_of_thought(status):
+    """Inside: a generation's status line reads ``status(seconds)`` (a thought's state)."""
+    reset = _status_provider.set(status)
+    try:
+        yield
+    finally:
+        _status_provider.reset(reset)
 
 
 def count_tokens(backend, text: str) -> int | None:

@@ -13,10 +13,11 @@ from uvm.syntax import parse
 # UPGRADES which core-world files bring an image of the previous version up to it (those
 # files must be safe to file into an image that may already have parts of them). A file
 # of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
-CORE_VERSION = 7
+CORE_VERSION = 9
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             7: ["cognition/10-personas.uvm", "cognition/20-router.uvm",
-                "cognition/30-facets.uvm"]}
+                "cognition/30-facets.uvm"],
+            9: ["cognition/40-cycle.uvm"]}
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
 # own world, then the mind's prototypes (the personas and their codex). They are read as

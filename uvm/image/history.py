@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 # Transaction metadata keys (the transaction's "extension").
 ORIGIN, SOURCE, MODEL, ATTEMPTS = "uvm.origin", "uvm.source", "uvm.model", "uvm.attempts"
+# What the evaluation itself says it was (a thought: ``uvm.cognition.cycle``); the origin
+# it was run with is then kept as ``uvm.via``.
+CLAIMED_ORIGIN, VIA = "uvm.claimed_origin", "uvm.via"
 SOURCE_LIMIT = 20_000  # characters of source kept per evaluation
 
 
@@ -39,8 +42,11 @@ class Evaluation:
 def record(txn, source: str, origin: str, meta: dict | None = None) -> None:
     """Write what an evaluation was into its transaction before it commits."""
     first_line = source.strip().splitlines()[0] if source.strip() else ""
-    txn.note(f"{origin}: {first_line[:200]}")
     ext = txn.extension
+    claimed = ext.pop(CLAIMED_ORIGIN, None)
+    if claimed and claimed != origin:
+        ext[VIA], origin = origin, claimed
+    txn.note(f"{origin}: {first_line[:200]}")
     ext[ORIGIN] = origin
     ext[SOURCE] = source[:SOURCE_LIMIT]
     for key, value in (meta or {}).items():
