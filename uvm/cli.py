@@ -33,6 +33,7 @@ SUBCOMMANDS: dict[str, str] = {
     "persona": "uvm.llm.commands:persona_command",
     "methods": "uvm.llm.commands:methods_command",
     "route": "uvm.cognition.commands:route_command",
+    "ask": "uvm.cognition.commands:ask_command",
     "kernel": "uvm.repl.kernel:main",
 }
 

@@ -143,10 +143,14 @@ def askMind(query) -> str:  # noqa: N802
     return cycle_mod.ask(_image(), query)
 
 
-def recentThoughts(n) -> UvmList:  # noqa: N802
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+def thoughtsOf(mind, count=None) -> UvmList:  # noqa: N802
+    """``mind thoughts: n``, read from the database ``mind`` is in (so a view of the image
+    as of an earlier evaluation lists the thoughts it had then)."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise UvmError("mind thoughts: needs a count (a whole number, 0 or more)")
-    return UvmList(thoughts.recent(_image(), n))
+    jar = getattr(mind, "_p_jar", None)
+    root = jar.root() if jar is not None else _image().connection.root()
+    return UvmList(thoughts.recent(root, count))
 
 
 def describeThought(thought) -> str:  # noqa: N802

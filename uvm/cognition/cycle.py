@@ -51,9 +51,17 @@ MAX_PERSONAS = 2           # the orchestrator thinks with at most this many of t
 GATE_ATTEMPTS = 2          # the weave, and one retry with the gate's reason
 BATCH_VARIABLE = "UVM_THOUGHT_BATCH"   # 0: the facets one after another (the baseline)
 THOUGHT_KEY = "uvm.thoughts"           # transaction metadata: the thoughts it completed
-CLAIMED_ORIGIN = "uvm.claimed_origin"  # read by uvm.image.history.record
+CLAIMED_ORIGIN = "uvm.claimed_origin"  # read by uvm.image.history.record,
+CLAIMED_SUMMARY = "uvm.claimed_summary"  # with the line it puts first
 
 last_trace: dict | None = None  # the last thought's trace, completed or failed (uvm ask --trace)
+# A test hook: the name of a state whose work raises (the atomicity tests and benchmark).
+inject_fault: str | None = None
+
+
+def _fault(state: str) -> None:
+    if inject_fault == state:
+        raise UvmError(f"a fault injected in {state} (test hook)")
 
 
 class ThoughtFailed(UvmError):
@@ -171,6 +179,7 @@ def _step(image, cycle, trace: CycleTrace, action) -> None:
     name = state_name(cycle)
     trace.state, trace.detail, trace.entered = name, "", time.monotonic()
     try:
+        _fault(name)
         action()
     except ThoughtFailed:
         raise
@@ -181,6 +190,7 @@ def _step(image, cycle, trace: CycleTrace, action) -> None:
         raise
     except Exception as exc:  # noqa: BLE001 -- any error in a state is FAILED (Table 4)
         reason = exc.message if isinstance(exc, UvmError) else str(exc) or type(exc).__name__
+        _doom(image)  # first: whatever FAILED then does, nothing of this thought can commit
         trace.failure = {"state": name, "reason": reason}
         trace.states.append({"state": name, "seconds": _since(trace), "next": "FAILED"})
         trace.state, trace.entered = "FAILED", time.monotonic()
@@ -247,7 +257,7 @@ def delegate(image, cycle: UvmObject) -> None:
             continue
         trace.detail = f"{selector.rstrip(':')} {i}/{len(subs)}"
         started = time.monotonic()
-        answers[selector] = _facet_answer(send_mod.send(persona, selector, text), selector)
+        answers[selector] = _facet_answer(send_mod.send(persona, selector, text), selector, pillar)
         rows[selector] = {"pillar": pillar, "selector": selector, "written_now": selector not in written,
                           "batched": False, "seconds": round(time.monotonic() - started, 3)}
     if deferred:
@@ -261,7 +271,7 @@ def delegate(image, cycle: UvmObject) -> None:
             if line:
                 line.close()
         for (pillar, sel, _), (_, value) in zip(deferred, values):
-            value = _facet_answer(value, sel)
+            value = _facet_answer(value, sel, pillar)
             for token, text in filled.items():
                 value = value.replace(token, text)
             answers[sel] = value
@@ -270,17 +280,17 @@ def delegate(image, cycle: UvmObject) -> None:
         trace.batch = {"requests": len(d.calls), "batched": d.batched, "seconds": round(d.seconds, 3)}
     partials = []
     for pillar, selector, _ in subs:
-        answer = answers[selector].strip()
-        if not answer:
-            raise UvmError(f"the {pillar} facet ({selector}) answered nothing")
+        answer = _facet_answer(answers[selector], selector, pillar).strip()
         partials.append(UvmList([pillar, answer]))
         trace.facets.append({**rows[selector], "answer": answer})
     working["partials"] = UvmList(partials)
 
 
-def _facet_answer(value, selector: str) -> str:
+def _facet_answer(value, selector: str, pillar: str) -> str:
     if not isinstance(value, str):
-        raise UvmError(f"the facet {selector} answered {type(value).__name__}, not text")
+        raise UvmError(f"the {pillar} facet ({selector}) answered {type(value).__name__}, not text")
+    if not value.strip():
+        raise UvmError(f"the {pillar} facet ({selector}) answered nothing")
     return value
 
 
@@ -343,6 +353,7 @@ def doom(image, cycle: UvmObject) -> None:
     """FAILED: doom the evaluation's transaction and say what failed."""
     trace = _running.get(id(cycle))
     _doom(image)
+    _fault("FAILED")
     send_mod.send(cycle, "working:", None)
     if trace is None or trace.failure is None:
         raise ThoughtFailed(trace.persona if trace else None, "FAILED", "the cycle was sent to FAILED")
@@ -428,7 +439,9 @@ def _ask(image, query: str, persona, trace: dict) -> str:
 def _mark_transaction(image, trace: dict) -> None:
     """History lists the evaluation as a thought: origin ``thought``, persona(s), query."""
     ext = image.tm.get().extension
+    names = [c["persona"] for c in trace["personas"]]
     ext[CLAIMED_ORIGIN] = "thought"
     ext[THOUGHT_KEY] = list(ext.get(THOUGHT_KEY, [])) + [
-        {"id": trace["id"], "personas": [c["persona"] for c in trace["personas"]],
-         "query": trace["query"][:500]}]
+        {"id": trace["id"], "personas": names, "query": trace["query"][:500]}]
+    ext[CLAIMED_SUMMARY] = "; ".join(f"{', '.join(t['personas'])}: {t['query'].splitlines()[0]}"
+                                     for t in ext[THOUGHT_KEY])

@@ -79,9 +79,9 @@ def keep(image, trace: dict) -> UvmObject:
     return thought
 
 
-def recent(image, n: int = 20) -> list[UvmObject]:
-    """The last ``n`` completed thoughts, newest first."""
-    tree = image.connection.root().get(ROOT_KEY)
+def recent(root, n: int = 20) -> list[UvmObject]:
+    """The last ``n`` completed thoughts of a database root, newest first."""
+    tree = root.get(ROOT_KEY)
     if tree is None or n <= 0:
         return []
     out = []

@@ -20,6 +20,7 @@ import weakref
 
 import transaction
 import ZODB
+from transaction.interfaces import DoomedTransaction
 from ZODB.POSException import ConflictError, UndoError
 
 import uvm
@@ -130,7 +131,9 @@ class Image:
                     sys.stdout.write(out.getvalue())
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                err = as_uvm_error(exc)
+                err = UvmError("this evaluation was doomed (a thought in it failed), so nothing "
+                               "of it was kept") if isinstance(exc, DoomedTransaction) \
+                    else as_uvm_error(exc)
                 err.debug_trace = "".join(traceback.format_exception(exc))
                 raise err from None
             send.forget_objects()
