@@ -65,7 +65,8 @@ def test_a_thought_goes_idle_decomposing_delegating_synthesizing_complete(script
     decompose, *_, weave = backend.requests
     assert decompose.adapter == weave.adapter == "ROBIN"
     assert "Sage" in decompose.messages[-1][1] and QUERY in decompose.messages[-1][1]
-    assert all(p in weave.messages[-1][1] for p in PARTS)      # the weave draws on each facet
+    assert all(p in weave.messages[0][1] for p in PARTS)       # the weave draws on each facet
+    assert weave.messages[-1] == ("user", QUERY)
     facet_asks = [r for r in backend.requests if r.messages[0][0] == "system"
                   and r.messages[0][1] == image.eval("(robin pillarNamed: 'Sage') intent")]
     assert facet_asks and facet_asks[0].messages[1] == ("user", c["subqueries"][0]["text"])
@@ -95,7 +96,7 @@ def test_the_second_thought_asks_the_written_facets_together(scripted, tmp_path)
     image = uvm.open(str(tmp_path / "b.fs"))
     scripted(image, *first_thought(), *later_thought())
     image.eval(f"robin ask: '{QUERY}'")
-    assert image.eval("robin ask: 'Why do I always lose things?'") == WOVEN
+    assert image.eval("robin ask: 'Why do I always lose my keys?'") == WOVEN
     (c,) = cycle.last_trace["personas"]
     assert [f["answer"] for f in c["facets"]] == PARTS
     assert not any(f["written_now"] for f in c["facets"])
@@ -131,7 +132,7 @@ def test_a_refused_weave_is_tried_once_more_with_the_reason(scripted, image):
     assert len(c["gate"]) == 2
     copy = next(g for g in c["gate"][0] if g["check"] == "not a copy")
     assert not copy["passed"] and "Simple Heart" in copy["detail"]
-    assert "rejected: not a copy" in backend.requests[-1].messages[-1][1]
+    assert "rejected: not a copy" in backend.requests[-1].messages[0][1]
 
 
 def _fresh_file(tmp_path, name="t.fs") -> str:
@@ -231,7 +232,10 @@ def test_bad_questions_are_clear_errors(scripted, image):
 def test_a_thought_is_one_history_entry_that_undo_takes_back(tmp_path):
     path = _fresh_file(tmp_path)
     from tests.cognition.conftest import script_file
-    settings.configure_run("script:" + script_file(tmp_path, *first_thought(), *later_thought()))
+    glasses = ("Your glasses are probably near where you last read; breathe, look slowly, and "
+               "you will find your glasses again.")
+    settings.configure_run("script:" + script_file(tmp_path, *first_thought(),
+                                                   *later_thought(weave=(glasses,))))
     with uvm.open(path) as im:
         pipeline.install(im)
         im.eval(f"robin ask: '{QUERY}'", origin="repl")

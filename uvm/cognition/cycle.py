@@ -44,9 +44,9 @@ from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import UvmDict, UvmList, UvmObject
 
 STATES = ("IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "COMPLETE", "FAILED")
-DECOMPOSE_TOKENS = 96
-FACET_TOKENS = personas.INFER_MAX_TOKENS
-WEAVE_TOKENS = 160
+DECOMPOSE_TOKENS = 64     # three short lines
+FACET_TOKENS = 80         # a facet's partial answer: a few sentences
+WEAVE_TOKENS = 120        # two or three sentences
 MAX_PERSONAS = 2           # the orchestrator thinks with at most this many of the picked
 GATE_ATTEMPTS = 2          # the weave, and one retry with the gate's reason
 BATCH_VARIABLE = "UVM_THOUGHT_BATCH"   # 0: the facets one after another (the baseline)
@@ -158,11 +158,14 @@ def think(image, cycle: UvmObject, query: str) -> str:
     if state_name(cycle) != "IDLE":
         raise UvmError(f"this cycle is already thinking (it is in {state_name(cycle)})")
     trace = CycleTrace(codex_of(persona).name)
+    if _running:
+        raise UvmError("a cycle cannot think inside another cycle's thought")
     if not _thought_started:
         _last_cycles.clear()  # a cycle sent think: on its own is a thought of its own
     _running[id(cycle)] = trace
     try:
-        with personas.status_of_thought(lambda s: status_text(trace, s)):
+        with personas.status_of_thought(lambda s: status_text(trace, s)), \
+                personas.token_budget(FACET_TOKENS):
             _step(image, cycle, trace, lambda: send_mod.send(cycle, "synthesizeResponseFor:", query))
             while state_name(cycle) != "IDLE":
                 _step(image, cycle, trace, lambda: send_mod.send(cycle, "process"))
@@ -334,7 +337,7 @@ def _gated(image, persona, query, partials, gates: list, digests: list, messages
         system = next((m["content"] for m in msgs if m["role"] == "system"), None)
         answer = personas.infer(image, persona, msgs[-1]["content"], system,
                                 max_tokens=WEAVE_TOKENS).text
-        checks = gate.run_gate(query, answer, partials, weaving.instructions_of(msgs, codex))
+        checks = gate.run_gate(query, answer, partials, weaving.instructions_of(codex))
         gates.append([c.to_json() for c in checks])
         failed = gate.first_failure(checks)
         if failed is None:

@@ -21,7 +21,7 @@ MIN_WORDS = 3            # fewer is not an answer ("Yes.")
 MAX_CHARS = 2_000        # a weave is asked for a paragraph; far longer has run away
 COPY_RATIO = 0.9         # this similar (difflib) to one facet's answer is a copy of it
 LEAK_WORDS = 8           # this many words in a row from an instruction are a leak
-RELEVANCE_THRESHOLD = 0.2  # calibrated: benchmarks/gate.py --calibrate (see its output)
+RELEVANCE_THRESHOLD = 0.29  # calibrated: benchmarks/gate.py --calibrate (see its docstring)
 TEMPLATE_MARKERS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "[INST]", "<<SYS>>")
 
 

@@ -162,10 +162,11 @@ class Inference:
 
 
 def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
-          max_tokens: int = INFER_MAX_TOKENS, temperature: float = 0.0, seed: int | None = None,
+          max_tokens: int | None = None, temperature: float = 0.0, seed: int | None = None,
           backend=None) -> Inference:
     """One answer from ``persona``: the run's backend (``evaluation_backend``), the
-    persona's adapter, ``system`` as the system prompt if given. Raises ``LLMError``."""
+    persona's adapter, ``system`` as the system prompt if given; ``max_tokens`` by default
+    ``INFER_MAX_TOKENS``, or a thought's budget for its facets. Raises ``LLMError``."""
     from uvm.llm.generation import generate
     from uvm.llm.settings import evaluation_backend
     from uvm.llm.synthesis.sandbox import suspended
@@ -173,6 +174,7 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     system = system if isinstance(system, str) and system.strip() else None
     msgs = ([{"role": "system", "content": system}] if system else []) + \
         [{"role": "user", "content": text}]
+    max_tokens = max_tokens or _token_budget.get() or INFER_MAX_TOKENS
     collecting = _deferral.get()
     if collecting is not None and backend is None:
         return collecting.defer(codex, msgs, system, max_tokens)
@@ -214,6 +216,7 @@ def _record_of(codex, system, inner, memory, moves_before, answer, seconds, back
 
 _deferral: contextvars.ContextVar = contextvars.ContextVar("uvm_deferral", default=None)
 _status_provider: contextvars.ContextVar = contextvars.ContextVar("uvm_infer_status", default=None)
+_token_budget: contextvars.ContextVar = contextvars.ContextVar("uvm_infer_tokens", default=None)
 
 
 @dataclass
@@ -271,6 +274,16 @@ def deferring():
         yield d
     finally:
         _deferral.reset(reset)
+
+
+@contextlib.contextmanager
+def token_budget(max_tokens: int):
+    """Inside: an inference that names no token limit (a facet's) has this one."""
+    reset = _token_budget.set(max_tokens)
+    try:
+        yield
+    finally:
+        _token_budget.reset(reset)
 
 
 @contextlib.contextmanager

@@ -13,15 +13,12 @@ import re
 
 from uvm.cognition.personas import Codex, Pillar
 
-DECOMPOSE_INSTRUCTION = ("Split the question below into one short sub-question for each "
-                         "perspective listed, so that each perspective can answer its own part. "
-                         "Answer with numbered lines only, one sub-question per line, in the "
-                         "order of the perspectives.")
-WEAVE_INSTRUCTION = ("Weave the answers of your inner voices below into one warm, clear answer "
-                     "to the question, in your own words. Draw on each voice, do not copy any "
-                     "one of them, and do not mention the voices. Answer in one short paragraph.")
-MIND_WEAVE_INSTRUCTION = ("Several minds answered the question below. Combine the best of their "
-                          "answers into one clear answer in your own words, in one short paragraph.")
+DECOMPOSE_INSTRUCTION = ("Write one short sub-question of the question above for each of these "
+                         "perspectives, as a numbered list, one line each:")
+WEAVE_INSTRUCTION = ("Answer the user in two or three sentences of your own, drawing on each of "
+                     "these thoughts of yours without copying any one of them:")
+MIND_WEAVE_INSTRUCTION = ("Answer the question above in two or three sentences of your own, "
+                          "combining the best of these answers:")
 MEMORY_HEADING = "Things you remember that may help:"
 MAX_SUBQUERY_CHARS = 300
 
@@ -38,8 +35,7 @@ def persona_system(codex: Codex) -> str:
 def decomposition_messages(codex: Codex, query: str, memories: list[str]) -> list[dict]:
     perspectives = "\n".join(f"{i}. {p.name}: {_first_sentence(p.intent)}"
                              for i, p in enumerate(codex.pillars, 1))
-    user = (f"{DECOMPOSE_INSTRUCTION}\n\nPerspectives:\n{perspectives}\n\n"
-            f"{_memories(memories)}Question: {query}")
+    user = f"{_memories(memories)}Question: {query}\n\n{DECOMPOSE_INSTRUCTION}\n{perspectives}"
     return [{"role": "system", "content": persona_system(codex)}, {"role": "user", "content": user}]
 
 
@@ -59,7 +55,7 @@ def parse_subqueries(text: str, pillars: tuple[Pillar, ...], query: str) -> list
     pillar left over gets the query itself."""
     items: list[str] = []
     named: dict[str, str] = {}
-    for raw in (text or "").splitlines():
+    for raw in _lines(text or ""):
         m = _ITEM.match(raw)
         line = m.group(1) if m else raw.strip()
         if not line:
@@ -84,6 +80,14 @@ def parse_subqueries(text: str, pillars: tuple[Pillar, ...], query: str) -> list
     return out
 
 
+def _lines(text: str) -> list[str]:
+    """The answer's lines, a numbered list run into one line ("a; 2. b; 3. c") split up."""
+    out = []
+    for line in text.splitlines():
+        out += [part for part in re.split(r"[;,]?\s+(?=\(?\d+[.)]\s)", line) if part.strip()]
+    return out
+
+
 def _clean(text: str) -> str:
     return text.strip().strip("*").strip().strip('"').strip()[:MAX_SUBQUERY_CHARS]
 
@@ -98,27 +102,26 @@ def weave_messages(codex: Codex, query: str, partials: list[tuple[str, str]],
                    memories: list[str], reason: str | None = None) -> list[dict]:
     """The Cognitive Weaving Protocol: the persona, its facets' answers, the query; on the
     retry, what the gate found wrong with the first weave."""
-    voices = "\n".join(f"- {pillar}: {text.strip()}" for pillar, text in partials)
-    user = (f"{WEAVE_INSTRUCTION}\n\n{_memories(memories)}Inner voices:\n{voices}\n\n"
-            f"Question: {query}")
+    voices = "\n".join(f"- {text.strip()}" for _, text in partials)
+    system = f"{persona_system(codex)}\n\n{_memories(memories)}{WEAVE_INSTRUCTION}\n{voices}"
     if reason:
-        user += f"\n\n(Your last answer was rejected: {reason}. Write a better one.)"
-    return [{"role": "system", "content": persona_system(codex)}, {"role": "user", "content": user}]
+        system += f"\n\n(Your last answer was rejected: {reason}. Write a better one.)"
+    return [{"role": "system", "content": system}, {"role": "user", "content": query}]
 
 
 def mind_weave_messages(query: str, answers: list[tuple[str, str]], reason: str | None = None) -> list[dict]:
-    minds = "\n".join(f"- {name}: {text.strip()}" for name, text in answers)
-    user = f"{MIND_WEAVE_INSTRUCTION}\n\nAnswers:\n{minds}\n\nQuestion: {query}"
+    minds = "\n".join(f"- {text.strip()}" for _, text in answers)
+    user = f"{query}\n\n{MIND_WEAVE_INSTRUCTION}\n{minds}"
     if reason:
         user += f"\n\n(Your last answer was rejected: {reason}. Write a better one.)"
     return [{"role": "user", "content": user}]
 
 
-def instructions_of(messages: list[dict], codex: Codex | None = None) -> list[str]:
-    """The texts of ours in a prompt, for the gate's leak check: the system prompt, the
-    instruction, the pillars' intents (the voices' answers and the query are not ours)."""
-    texts = [m["content"] for m in messages if m["role"] == "system"]
-    texts += [WEAVE_INSTRUCTION, MIND_WEAVE_INSTRUCTION, DECOMPOSE_INSTRUCTION]
+def instructions_of(codex: Codex | None = None) -> list[str]:
+    """The texts of ours in a thought's prompts, for the gate's leak check: the persona's
+    system prompt, the instructions, the pillars' intents (not the facets' answers or the
+    query, which an answer may well repeat)."""
+    texts = [WEAVE_INSTRUCTION, MIND_WEAVE_INSTRUCTION, DECOMPOSE_INSTRUCTION, MEMORY_HEADING]
     if codex is not None:
-        texts += [p.intent for p in codex.pillars]
+        texts += [persona_system(codex)] + [p.intent for p in codex.pillars]
     return texts
