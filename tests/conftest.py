@@ -61,3 +61,23 @@ def awake(tmp_path_factory, llm_cache):
     yield image, backend
     backend.close()
     image.close()
+
+
+def require(name: str, found, package: str) -> None:
+    """A test needs a system program: without it (``found`` false) the test is skipped --
+    except where ``$UVM_REQUIRE`` names it (CI installs them: ``.ci/run``), where a missing
+    program fails the test instead."""
+    if found:
+        return
+    if name in os.environ.get("UVM_REQUIRE", "").split(","):
+        pytest.fail(f"{name} is required here ($UVM_REQUIRE) but not installed: "
+                    f"apt-get install {package}")
+    pytest.skip(f"{name} is not installed (apt-get install {package})")
+
+
+def require_program(name: str, package: str) -> str:
+    """The path of a program on PATH that a test needs (see ``require``)."""
+    import shutil
+    found = shutil.which(name)
+    require(name, found, package)
+    return found

@@ -15,7 +15,8 @@ from uvm.cognition.facets import facet_brief, facet_status
 from uvm.cognition.personas import INFERENCES
 from uvm.llm import settings
 from uvm.llm.synthesis import pipeline
-from uvm.llm.synthesis.sandbox import SandboxTimeout, limits, suspended
+from uvm.runtime.confinement.trusted import trusted
+from uvm.runtime.confinement.watchdog import SandboxTimeout, limits
 from uvm.repl.session import Session
 from uvm.runtime.errors import UvmError
 
@@ -140,9 +141,9 @@ def test_other_messages_to_a_persona_get_the_ordinary_brief(scripted, image):
     assert facet_brief(3, "sage:", ("x",), image) is None                   # not a persona
 
 
-def test_the_first_run_of_a_facet_is_not_held_to_the_sandbox_time_limit(image, tmp_path):
-    """The inference's seconds are the model's: a slow answer must not stop the facet the
-    way a slow method would be stopped."""
+def test_the_first_run_of_a_facet_is_not_held_to_the_method_time_limit(image, tmp_path):
+    """The inference's CPU seconds are the model's: a slow answer must not stop the facet
+    the way a slow method would be stopped."""
     from uvm.llm.backend import Backend
 
     class SlowAnswers(Backend):
@@ -153,7 +154,7 @@ def test_the_first_run_of_a_facet_is_not_held_to_the_sandbox_time_limit(image, t
         def _stream(self, request):
             text = self.answers.pop(0)
             if request.adapter:
-                time.sleep(0.6)
+                _burn(0.6)
             yield text
 
     settings.configure_run("script:" + str(tmp_path / "unused.jsonl"))
@@ -163,16 +164,21 @@ def test_the_first_run_of_a_facet_is_not_held_to_the_sandbox_time_limit(image, t
     assert image.eval("robin sage: 'Hi'") == "Slowly."
 
 
-def test_suspended_lifts_the_limits_and_they_resume_after():
+def _burn(seconds: float) -> None:
+    """Use ``seconds`` of process CPU time (what the watchdog counts)."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_trusted_work_runs_outside_the_limits_and_they_resume_after():
     with pytest.raises(SandboxTimeout):
         with limits(0.3, None):
-            with suspended():
-                time.sleep(0.5)                 # not counted
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:  # counted again: stopped at about 0.3 s
-                pass
-    with suspended():                           # outside any limits it does nothing
-        assert True
+            with trusted():
+                _burn(0.6)  # not counted (it would be past the limit)
+            _burn(5)        # counted again: stopped at about 0.3 s
+    with trusted():         # outside any limits it does nothing
+        _burn(0.01)
 
 
 def test_inspect_shows_written_facets_and_those_still_only_intents(scripted, image):

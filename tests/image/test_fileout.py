@@ -9,7 +9,7 @@ import pytest
 import uvm
 from uvm.image.fileout import FileOutError, file_out
 from uvm.runtime.errors import UvmError
-from uvm.runtime.objects import Method, UvmObject
+from uvm.runtime.objects import UvmDict, Method, UvmObject
 
 DEFINE = """
 lobby _AddSlots: (| shapes = (| parent* = traits clonable |) |).
@@ -58,6 +58,8 @@ def slot_shape(obj: UvmObject):
             shown = (v.language, v.source.strip(), v.arg_names)
         elif isinstance(v, UvmObject):
             shown = slot_shape(v) if name != "parent" else "parent"
+        elif isinstance(v, UvmDict):
+            shown = ("UvmDict", repr(v.items()))
         elif hasattr(v, "data"):
             shown = (type(v).__name__, repr(dict(v.data) if isinstance(v.data, dict) else list(v.data)))
         else:
@@ -80,7 +82,8 @@ def test_round_trip_gives_an_equal_object(tmp_path):
         copy = b.lobby._slots["circle"]
         assert slot_shape(copy) == original
         assert copy.object_annotation() == "A circle; radius in metres"
-        assert copy._slots["area"].provenance is None  # provenance travels as a comment
+        # provenance travels as an annotation on the method, not as one of the object's
+        assert copy._slots["area"].provenance == {"model": "scripted", "attempts": 2}
         assert b.eval("(circle clone scale: 2) area printString , ' ' , (circle + circle) printString , ' ' , circle describe") == behaviour
         assert copy._slots["parent"] is b.eval("shapes base")
 
@@ -94,7 +97,8 @@ def test_the_file_is_readable_source():
     assert "at: i Put: v = (tags at: i Put: v)" in text
     assert "+ other = (area + other area)" in text
     assert "{ 'Category: geometry'" in text
-    assert "\"attempts: 2, model: scripted\"" in text
+    assert '"area was written by scripted, attempt 2"' in text          # in words
+    assert """{ 'provenance {"attempts": 2, "model": "scripted"}'""" in text   # kept
     assert "area = py'''" in text and "def area(self):" in text
     assert "tags <- ('round' & 'smooth') asList." in text
 

@@ -8,15 +8,13 @@ import uuid
 import pytest
 
 import uvm
+from tests.conftest import require
 from tests.image import postgres
 from tests.image.test_zeo import CLIENT
 
-pytestmark = pytest.mark.skipif(not postgres.available(),
-                                reason="PostgreSQL is not installed (apt-get install postgresql)")
-
-
 @pytest.fixture(scope="module")
 def pg():
+    require("postgresql", postgres.available(), "postgresql")   # CI fails without it
     server = postgres.Server()
     yield server
     server.stop()

@@ -85,4 +85,34 @@ def test_an_image_made_by_release_0_1_0_still_opens(tmp_path):
         # ... intents came with version 3, examples with version 4
         im.eval("memo intend: 'thrice:' As: 'three times n'. memo intend: 'thrice:' "
                 "Example: 'memo thrice: 2' Gives: 6")
-        assert im.eval("(memo examples at: 'thrice:') size") == 1
+        # (kept as notes, not slots, since version 6)
+        from uvm.runtime import intents
+        memo = im.lobby._slots["memo"]
+        assert intents.examples(memo, "thrice:") == [("memo thrice: 2", 6)]
+        assert intents.intent(memo, "thrice:") == "three times n"
+        assert "examples" not in memo._slots and "intents" not in memo._slots
+        # ... and Self fidelity with version 5
+        assert im.eval("(1 & 2) asList = (1 & 2) asList") is True
+        assert im.eval("true ifTrue: 1 False: 2") == 1
+        assert im.eval("-7 % 2") == -1
+        assert im.eval("(| s | s: set copy. s add: 1. s add: true. s add: 1. s size)") == 2
+        assert im.print_string(im.eval("traits integer")).startswith("(| parent*.")
+        assert core_world(im.lobby) == fresh_core_world()
+
+
+def core_world(lobby) -> dict:
+    """Each core object's slots: name -> method source (or the kind of value)."""
+    from uvm.runtime.objects import Method, UvmObject
+    objects = {"defaultBehavior": lobby._slots["defaultBehavior"],
+               "globals": lobby._slots["globals"]}
+    for name, trait in lobby._slots["traits"]._slots.items():
+        objects[f"traits {name}"] = trait
+    return {path: {slot: (value.source if isinstance(value, Method) else
+                          "object" if isinstance(value, UvmObject) else type(value).__name__)
+                   for slot, value in obj._slots.items()}
+            for path, obj in objects.items()}
+
+
+def fresh_core_world() -> dict:
+    with uvm.open(memory=True) as im:  # (read while open: a memory image loads on demand)
+        return core_world(im.lobby)

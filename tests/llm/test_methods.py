@@ -89,7 +89,7 @@ def test_show_and_the_refusals(fs):
         calc = M.object_at(im, "calc")
         text = M.details(M.synthesized_method(im, calc, "triple:"))
         assert text.startswith("calc triple:") and "return n * 3" in text
-        assert "attempts: 1" in text and "sent_from:" in text
+        assert "attempts: 1" in text and "sent from: " in text and "first send: calc triple: 3" in text
         with pytest.raises(M.MethodsError, match="calc has no slot 'nope'"):
             M.synthesized_method(im, calc, "nope")
         for person_wrote in ("half", "twice:", "parent"):
@@ -222,7 +222,7 @@ def test_the_command_fails_clearly(fs):
          "unknown language-model backend"),
         (("methods", "remove", "calc", "--image", fs), 2, "needs PATH and SELECTOR"),
         (("methods", "show", "calc", "triple:", "--send", "x", "--image", fs), 2,
-         "--send and --llm go with regenerate"),
+         "--send, --hint and --llm go with regenerate"),
     ]
     for args, status, message in cases:
         p = uvm_cli(*args)

@@ -15,6 +15,7 @@ from uvm.repl.session import Session
 from uvm.repl.terminal import TerminalRepl
 
 WAIT = 30.0   # seconds a condition may take before the test fails (never a timing assertion)
+DEADLINE = 120.0  # seconds one driven REPL session may take before the test fails
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +37,10 @@ class Driver:
     """The terminal REPL with keys from a pipe and its output in strings.
 
     ``run(keys)`` types everything at once; ``run(script=f)`` runs ``f(driver)`` in a
-    thread that types, waits for the screen state it needs, and ends the REPL."""
+    thread that types, waits for the screen state it needs, and ends the REPL. A session
+    that has not ended ``deadline`` seconds later (a :quit that does nothing, a lost
+    Ctrl-D) is ended -- its input closed, then its application told to exit -- and the
+    test fails saying so, instead of waiting for the suite's time limit."""
 
     def __init__(self, image, history="memory", editing_mode: str = "emacs"):
         self.session = Session(image, editing_mode=editing_mode)
@@ -63,8 +67,20 @@ class Driver:
                                      f"out {self.out.getvalue()!r}, err {self.err.getvalue()!r}")
             time.sleep(0.01)
 
-    def run(self, keys: str = "", script=None) -> "Driver":
+    def _expire(self) -> None:
+        self.expired = True
+        self.input.close()                       # the REPL reads end of file ...
+        time.sleep(2.0)
+        app = self.repl.prompt.app
+        if app.is_running and app.loop is not None:   # ... or is told to stop
+            app.loop.call_soon_threadsafe(lambda: app.exit(exception=EOFError()))
+
+    def run(self, keys: str = "", script=None, deadline: float = DEADLINE) -> "Driver":
         failures: list[BaseException] = []
+        self.expired = False
+        watchdog = threading.Timer(deadline, self._expire)
+        watchdog.daemon = True
+        watchdog.start()
         if keys:
             self.type(keys)
 
@@ -80,9 +96,13 @@ class Driver:
         try:
             self.repl.run()
         finally:
+            watchdog.cancel()
             if thread:
                 thread.join(WAIT)
             self._pipe.__exit__(None, None, None)
+        if self.expired:
+            raise AssertionError(f"the REPL did not end within {deadline:g} s; out "
+                                 f"{self.stdout[-500:]!r}, err {self.stderr[-500:]!r}")
         if failures:
             raise failures[0]
         return self

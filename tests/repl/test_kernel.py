@@ -4,45 +4,89 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import time
+
+from xml.etree import ElementTree
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 import uvm
-from tests.conftest import REPO
+from tests.conftest import REPO, require_program
 from uvm.cli import main as uvm_main
 
 TIMEOUT = 60
 
 
-@pytest.fixture
-def kernel(tmp_path):
+def install(tmp_path, *options) -> str:
+    """``uvm kernel install`` into a private prefix; the folder of its kernel specs."""
     prefix = tmp_path / "prefix"
-    assert uvm_main(["kernel", "install", "--prefix", str(prefix)]) == 0
+    assert uvm_main(["kernel", "install", "--prefix", str(prefix), *options]) == 0
     kernels = prefix / "share" / "jupyter" / "kernels"
     spec = json.loads((kernels / "uvm" / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "uvm.repl.kernel"]
+    # -P: the notebook's folder is not put first on the import path
+    assert spec["argv"][:4] == [sys.executable, "-P", "-m", "uvm.repl.kernel"]
     assert spec["language"] == "uvm" and spec["interrupt_mode"] == "signal"
+    return str(kernels)
+
+
+def start(kernels: str, tmp_path, **env):
+    """A kernel from that spec, started in ``tmp_path`` as a notebook's folder, and its
+    ready client."""
     km = KernelManager(kernel_name="uvm",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    bin_dir = tmp_path / "bin"           # a stand-in for Graphviz's dot: a tiny SVG
-    bin_dir.mkdir()
-    (bin_dir / "dot").write_text("#!/bin/sh\ncat > /dev/null\necho '<svg>uvm</svg>'\n")
-    (bin_dir / "dot").chmod(0o755)
-    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO,
-               PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]))
+    env = dict(os.environ, UVM_IMAGE=str(tmp_path / "notebook.fs"), PYTHONPATH=REPO, **env)
     km.start_kernel(env=env, cwd=str(tmp_path))
     client = km.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=TIMEOUT)
+    except BaseException:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
+    return km, client
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    km, client = start(install(tmp_path), tmp_path)
+    try:
         yield km, client, tmp_path
     finally:
         client.stop_channels()
         if km.is_alive():
             km.shutdown_kernel(now=False)
+
+
+def shell_reply(client, msg_id: str) -> dict:
+    """The reply to request ``msg_id`` (others, such as a second kernel_info_reply from
+    wait_for_ready, are passed over); fails if none came within TIMEOUT seconds."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            msg = client.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg["content"]
+    raise AssertionError(f"the kernel sent no reply within {TIMEOUT} s")
+
+
+def wait_for_output(client, text: str) -> None:
+    """Until the kernel printed ``text``; fails after TIMEOUT seconds in all."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            msg = client.get_iopub_msg(timeout=max(0.1, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if msg["msg_type"] == "stream" and text in msg["content"]["text"]:
+            return
+    raise AssertionError(f"the kernel did not print {text!r} within {TIMEOUT} s")
 
 
 def execute(client, code):
@@ -65,7 +109,7 @@ def test_cells_results_output_errors_and_completion(kernel):
     assert reply["status"] == "error" and reply["ename"] == "Error"
     assert reply["evalue"] == "doesNotUnderstand: #zork, sent to nil"
     assert reply["traceback"][:2] == ["Error: doesNotUnderstand: #zork, sent to nil",
-                                      "  at <cell>:1:5"]  # the selector
+                                      "  at <cell-2>:1:5"]  # cell 2's selector
     assert [t for t, _ in out] == ["error"]
 
     reply, _ = execute(client, "3 + 4 * 7")
@@ -74,35 +118,61 @@ def test_cells_results_output_errors_and_completion(kernel):
     reply, out = execute(client, ":inspect answer")
     assert reply["status"] == "ok" and "42" in out[0][1]["text"]
 
-    reply, out = execute(client, ":graph 3")
-    shown = [c for t, c in out if t == "display_data"]
-    assert shown and shown[0]["data"]["image/svg+xml"].strip() == "<svg>uvm</svg>"
-
     msg = client.complete("traits integer fact", 19, reply=True, timeout=TIMEOUT)["content"]
     assert msg["status"] == "ok" and msg["matches"] == ["factorial"]
     assert (msg["cursor_start"], msg["cursor_end"]) == (15, 19)
     msg = client.complete("answ", 4, reply=True, timeout=TIMEOUT)["content"]
     assert msg["matches"] == ["answer"]
 
-    client.is_complete("(| x <- 3")
-    assert client.get_shell_msg(timeout=TIMEOUT)["content"] == {"status": "incomplete",
-                                                                  "indent": "  "}
-    client.inspect("traits integer", 14)
-    found = client.get_shell_msg(timeout=TIMEOUT)["content"]
+    asked = client.is_complete("(| x <- 3")
+    assert shell_reply(client, asked) == {"status": "incomplete", "indent": "  "}
+    asked = client.inspect("traits integer", 14)
+    found = shell_reply(client, asked)
     assert found["found"] and "traits integer" in found["data"]["text/plain"]
+
+
+def test_did_you_mean_in_the_kernel_without_a_model(kernel):
+    km, client, tmp_path = kernel
+    reply, _ = execute(client, "3 factorail")
+    assert reply["evalue"] == "doesNotUnderstand: #factorail, sent to 3 (did you mean #factorial?)"
+
+
+def test_global_options_before_kernel_install(tmp_path):
+    prefix = tmp_path / "prefix"
+    assert uvm_main(["--image", str(tmp_path / "x.fs"), "kernel", "install", "--prefix",
+                     str(prefix)]) == 0
+    spec = json.loads((prefix / "share" / "jupyter" / "kernels" / "uvm" / "kernel.json")
+                      .read_text())
+    assert spec["argv"][-2:] == ["--image", str(tmp_path / "x.fs")]
+    assert uvm_main(["--memory", "kernel", "install", "--prefix", str(prefix)]) == 0
+    spec = json.loads((prefix / "share" / "jupyter" / "kernels" / "uvm" / "kernel.json")
+                      .read_text())
+    assert spec["argv"][-1] == "--memory"
+
+
+def test_graph_shows_graphviz_svg_in_the_notebook(kernel):
+    require_program("dot", "graphviz")
+    km, client, tmp_path = kernel
+    execute(client, "lobby _AddSlots: (| point = (| parent* = traits clonable. x <- 3 |) |)")
+    reply, out = execute(client, ":graph point")
+    shown = [c for t, c in out if t == "display_data"]
+    assert reply["status"] == "ok" and shown, out
+    svg = ElementTree.fromstring(shown[0]["data"]["image/svg+xml"])
+    assert svg.tag.endswith("svg")
+    assert "x <-" in [t.text for t in svg.iter() if t.tag.endswith("text")]
 
 
 def test_interrupt_rolls_the_cell_back_and_the_kernel_goes_on(kernel):
     km, client, tmp_path = kernel
-    client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. [true] whileTrue: []")
-    while True:                          # wait until the loop is running
-        msg = client.get_iopub_msg(timeout=TIMEOUT)
-        if msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
-            break
+    # (stop_on_error=False: else the kernel aborts what is sent right after the interrupt)
+    asked = client.execute("lobby _AddSlots: (| mark = 1 |). 'started' printLine. "
+                           "[true] whileTrue: []", stop_on_error=False)
+    wait_for_output(client, "started")   # the loop is running
     km.interrupt_kernel()
-    reply = client.get_shell_msg(timeout=TIMEOUT)["content"]
+    reply = shell_reply(client, asked)
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
     reply, out = execute(client, "lobby _SlotNames includes: 'mark'")
+    assert reply["status"] == "ok", reply
     assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["false"]
 
 
@@ -141,3 +211,53 @@ def test_install_reports_a_place_it_cannot_write(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert uvm_main(["kernel", "install", "--prefix", str(blocker / "sub")]) == 1
     assert "cannot install the kernel" in capsys.readouterr().err
+
+
+def test_a_uvm_folder_where_the_notebook_is_does_not_shadow_the_package(tmp_path):
+    """Jupyter starts the kernel in the notebook's folder; a checkout there (a ``uvm/``
+    directory) must not be imported instead of the installed package."""
+    kernels = install(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    (notebooks / "uvm").mkdir(parents=True)
+    (notebooks / "uvm" / "__init__.py").write_text("raise ImportError('the checkout')\n")
+    km, client = start(kernels, notebooks)
+    try:
+        reply, out = execute(client, "3 + 4")
+        assert reply["status"] == "ok"
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["7"]
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_without_a_model_the_banner_and_the_error_say_so(kernel):
+    km, client, tmp_path = kernel
+    info = client.kernel_info(reply=True, timeout=TIMEOUT)["content"]
+    assert "Model: none" in info["banner"] and "uvm kernel install --llm" in info["banner"]
+    reply, _ = execute(client, "3 frobnicate")
+    assert reply["status"] == "error"
+    assert "runs without a language model" in reply["traceback"][-1]
+    assert "uvm kernel install --llm embedded" in reply["traceback"][-1]
+    reply, _ = execute(client, "3 + nil")                  # other errors are left as they are
+    assert not any("language model" in line for line in reply["traceback"])
+
+
+def test_a_kernel_installed_with_a_model_writes_methods(tmp_path):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"text": "def triple_(self, n):\n    return n * 3\n"}) + "\n")
+    kernels = install(tmp_path, "--llm", f"script:{answers}")
+    km, client = start(kernels, tmp_path)
+    try:
+        info = client.kernel_info(reply=True, timeout=TIMEOUT)["content"]
+        assert f"Model: script:{answers}" in info["banner"]
+        reply, out = execute(client, "lobby _AddSlots: (| calc = (| parent* = traits "
+                                     "clonable |) |). calc triple: 3")
+        assert reply["status"] == "ok", reply
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["9"]
+        reply, out = execute(client, "out1 + 1")             # Out[1] of the notebook
+        assert [c["data"]["text/plain"] for t, c in out if t == "execute_result"] == ["10"]
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert uvm_main(["kernel", "install", "--prefix", str(tmp_path / "p2"), "--llm",
+                     "nosuch"]) == 2

@@ -53,7 +53,7 @@ def test_methods_refusals(model_session):
     for text, message in [(":methods nosuch", "no object at 'nosuch'"),
                           (":methods remove calc", "usage: :methods remove PATH SELECTOR"),
                           (":methods remove calc twice:", "not a model-written method"),
-                          (":methods show calc triple: --send calc triple: 2", "--send goes with"),
+                          (":methods show calc triple: --send calc triple: 2", "--send and --hint go with"),
                           (":methods regenerate calc triple: --send calc triple:", "Syntax")]:
         out = s.run(text)
         assert out.kind == "error" and message in out.error, (text, out.error)

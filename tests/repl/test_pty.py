@@ -27,6 +27,7 @@ class Terminal:
         self.child = pexpect.spawn(sys.executable, ["-m", "uvm.cli", *args], env=env,
                                    cwd=str(tmp_path), dimensions=(ROWS, COLS))
         self.ended = False
+        self.wait = WAIT  # seconds each wait_for may take (longer for the real model)
 
     def pump(self) -> None:
         try:
@@ -40,7 +41,7 @@ class Terminal:
         return "\n".join(line.rstrip() for line in self.screen.display)
 
     def wait_for(self, needle: str) -> None:
-        end = time.monotonic() + WAIT
+        end = time.monotonic() + self.wait
         while needle not in self.text():
             if self.ended or time.monotonic() > end:
                 raise AssertionError(f"{needle!r} never appeared; the screen:\n{self.text()}")
@@ -48,7 +49,7 @@ class Terminal:
 
     def wait_for_prompt(self, count: int) -> None:
         """Until ``count`` prompts are on the screen (the REPL is reading again)."""
-        end = time.monotonic() + WAIT
+        end = time.monotonic() + self.wait
         while self.text().count("uvm>") < count:
             if self.ended or time.monotonic() > end:
                 raise AssertionError(f"no prompt #{count}; the screen:\n{self.text()}")
@@ -57,10 +58,15 @@ class Terminal:
     def send(self, keys: str) -> None:
         self.child.send(keys)
 
-    def finish(self) -> int:
-        end = time.monotonic() + WAIT
+    def finish(self, deadline: float = WAIT) -> int:
+        """Wait (at most ``deadline`` seconds) for the program to exit; its exit status."""
+        end = time.monotonic() + deadline
         while not self.ended and time.monotonic() < end:
             self.pump()
+        if not self.ended:
+            self.child.terminate(force=True)
+            raise AssertionError(f"uvm did not exit within {deadline:g} s; the screen:\n"
+                                 f"{self.text()}")
         self.child.wait()
         return self.child.exitstatus
 
@@ -78,7 +84,7 @@ def test_a_session_on_the_screen(term):
     assert "objects." in term.text() and "Model: " in term.text()
     term.send("3 + 4\r")
     term.wait_for_prompt(2)
-    assert "uvm> 3 + 4\n7\n" in term.text()
+    assert "[1] uvm> 3 + 4\n7\n" in term.text()
 
     term.send("(| x <- 3 |\r")
     term.wait_for("...>")

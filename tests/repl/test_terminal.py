@@ -64,7 +64,7 @@ def test_alt_enter_runs_an_unfinished_input(driver):
 def test_errors_go_to_stderr_with_uvm_locations_and_the_repl_goes_on(driver):
     driver.run("nil zork\r3 + 4 * 7\r1 + 1\r\x04")
     err = driver.stderr
-    assert "Error: doesNotUnderstand: #zork, sent to nil" in err and "<repl>:1:5" in err
+    assert "Error: doesNotUnderstand: #zork, sent to nil" in err and "<repl-1>:1:5" in err
     assert "SyntaxError" in err and "      ^" in err.split("3 + 4 * 7")[1]
     assert "Traceback" not in err
     assert driver.results() == ["2"]

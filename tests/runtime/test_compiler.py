@@ -35,7 +35,9 @@ def test_strings_are_not_numbers(run):
     with pytest.raises(UvmError, match="doesNotUnderstand: #\\+"):
         run("'a' + 'b'")
     assert run("'a' , 'b'") == "ab"
-    assert run("'a' , 3") == "a3"
+    with pytest.raises(UvmError, match=", needs a string argument, not 3"):
+        run("'a' , 3")                     # as in Self: , needs a string
+    assert run("'a' , 3 printString") == "a3"
 
 
 def test_redefining_integer_plus_takes_effect_everywhere(run):

@@ -40,7 +40,9 @@ def test_slot_forms():
     assert tree("(| p* = 3 |)") == "(|p* = 3|)"
     assert tree("(| p* <- 3 |)") == "(|p* <- 3|)"
     assert tree("(| p* |)") == "(|p*|)"
-    assert tree("(| :a | a)") == "(|:a| (_ a))"
+    assert tree("(| m: = (| :a | a) |)") == "(|m: = (|:a| (_ a))|)"
+    with pytest.raises(UvmSyntaxError, match="argument slot ':a' outside a method or block"):
+        parse("(| :a | a)")  # code in expression position runs at once: no one passes :a
     assert tree("(| a = 3. b <- 4. c |)") == "(|a = 3. b <- 4. c|)"
     slots = only("(| a. b <- 1. c = 2. p* = 3. q* <- 4 |)").slots
     assert [(s.name, s.kind, s.is_parent) for s in slots] == [

@@ -88,7 +88,8 @@ def ask_command(argv: list[str]) -> int:
     from uvm.llm.errors import LLMError
     from uvm.llm.settings import configure_run
     try:
-        configure_run(opts.llm)
+        if opts.llm:  # else the run's model: uvm --llm SPEC ask ..., $UVM_LLM or the config
+            configure_run(opts.llm)
     except LLMError as e:
         print(f"uvm: {e}", file=sys.stderr)
         return 2

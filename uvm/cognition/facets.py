@@ -121,7 +121,7 @@ def revise_pillar_name(code: str, pillar: Pillar, codex: Codex, slip: int = 2) -
     Caped Crusader). A name within ``slip`` edits of this pillar's, and nearer to it than to
     any other pillar of the persona, is put right before the audit, as the pipeline adds a
     forgotten covenant line; anything else is left for the audit to judge."""
-    from uvm.llm.synthesis.receiver import edit_distance
+    from uvm.runtime.typos import edit_distance
     try:
         tree = ast.parse(code)
     except SyntaxError:

@@ -5,8 +5,9 @@ A persona (``robin``, ``10-personas.uvm``) is any object that inherits from ``tr
 persona``. Its inference is one generation of the base model with the persona's LoRA
 adapter hot (switched through the memory manager, ``uvm.llm.memory``), run like every
 generation inside an evaluation (``uvm.llm.generation``: the time limit, the status line,
-Ctrl-C), and outside the sandbox's limits when a model-written facet asked for it (the
-seconds and memory are the model's, not the method's). Each call is recorded in the
+Ctrl-C), and outside the confinement of a model-written facet that asked for it
+(``uvm.runtime.confinement.trusted``: the seconds, the memory and the records it writes
+are the model's, not the method's). Each call is recorded in the
 evaluation's transaction under ``uvm.inferences``: persona, pillar (when the system
 prompt is one of its pillars' intents), adapter, tier moves, tokens, seconds; and counted
 per persona in ``root['uvm.persona_use']``.
@@ -169,7 +170,7 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     ``INFER_MAX_TOKENS``, or a thought's budget for its facets. Raises ``LLMError``."""
     from uvm.llm.generation import generate
     from uvm.llm.settings import evaluation_backend
-    from uvm.llm.synthesis.sandbox import suspended
+    from uvm.runtime.confinement.trusted import trusted
     codex = codex_of(persona)
     system = system if isinstance(system, str) and system.strip() else None
     msgs = ([{"role": "system", "content": system}] if system else []) + \
@@ -179,7 +180,7 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     if collecting is not None and backend is None:
         return collecting.defer(codex, msgs, system, max_tokens)
     status = _status_provider.get()
-    with suspended():  # a facet's call: the model's seconds and memory, not the method's
+    with trusted():  # a facet's call: the model's seconds, memory and records, not the method's
         if backend is None:
             backend = evaluation_backend(image)
         inner = getattr(backend, "inner", backend)  # a recording wraps the real backend
@@ -193,8 +194,8 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
                           status=status or (lambda s: f"{codex.name} answering"
                                                      + ("" if s is None else f" ({s:.1f} s)")))
         seconds = time.monotonic() - started
-    record = _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend)
-    _record(image, record)
+        record = _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend)
+        _record(image, record)
     return Inference(answer.strip(), record)
 
 
@@ -238,10 +239,10 @@ class Deferral:
         from uvm.llm.backend import Request
         from uvm.llm.batch import can_batch, complete_each
         from uvm.llm.settings import evaluation_backend
-        from uvm.llm.synthesis.sandbox import suspended
+        from uvm.runtime.confinement.trusted import trusted
         if not self.calls:
             return {}
-        with suspended():
+        with trusted():
             backend = backend or evaluation_backend(image)
             inner = getattr(backend, "inner", backend)
             if hasattr(inner, "load"):
@@ -254,14 +255,14 @@ class Deferral:
             started = time.monotonic()
             texts = complete_each(backend, requests, progress)
             self.seconds = time.monotonic() - started
-        out = {}
-        for (token, codex, _, system, _), text in zip(self.calls, texts):
-            record = _record_of(codex, system, inner, memory, before, text,
-                                self.seconds / len(texts), backend)
-            record["batch"] = len(texts) if self.batched else 1
-            _record(image, record)
-            before = len(memory.moves) if memory is not None else 0
-            out[token] = text.strip()
+            out = {}
+            for (token, codex, _, system, _), text in zip(self.calls, texts):
+                record = _record_of(codex, system, inner, memory, before, text,
+                                    self.seconds / len(texts), backend)
+                record["batch"] = len(texts) if self.batched else 1
+                _record(image, record)
+                before = len(memory.moves) if memory is not None else 0
+                out[token] = text.strip()
         return out
 
 

@@ -2,9 +2,7 @@
 the ``.uvm`` sources of ``WORLD_PACKAGES`` (each package's files in name order)."""
 from __future__ import annotations
 
-from importlib import resources
-
-from uvm.runtime import send
+from uvm.runtime import intents, send
 from uvm.runtime.compiler import check_inline_guards, compile_program
 from uvm.runtime.objects import CONSTANT, PARENT, UvmObject
 from uvm.syntax import parse
@@ -15,9 +13,16 @@ from uvm.syntax import parse
 # of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
 CORE_VERSION = 9
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
+            # Self fidelity (issue 17): UVM equality in collections, value on every object,
+            # hash, sets, Self's % and block arity, printStrings for every object.
+            5: ["10-defaultBehavior.uvm", "20-numbers.uvm", "30-booleans-nil.uvm",
+                "40-blocks.uvm", "50-strings.uvm", "60-collections.uvm", "70-tree.uvm"],
+            6: ["80-intents.uvm", "90-examples.uvm"],
             7: ["cognition/10-personas.uvm", "cognition/20-router.uvm",
                 "cognition/30-facets.uvm"],
             9: ["cognition/40-cycle.uvm"]}
+# What a version changes in the user's own objects, run after its files: (lobby) -> None.
+MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
 # own world, then the mind's prototypes (the personas and their codex). They are read as
@@ -27,6 +32,7 @@ WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition")
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(file name, text) of each core-world source (or of those named), in filing-in order."""
+    from importlib import resources  # only when the world is built: start-up stays cheap
     out = []
     for package in WORLD_PACKAGES:
         short = package.rpartition(".")[2]
@@ -42,6 +48,8 @@ def upgrade_world(lobby: UvmObject, from_version: int) -> None:
     for version in range(from_version + 1, CORE_VERSION + 1):
         for name, text in world_sources(UPGRADES.get(version, [])):
             compile_program(parse(text, name), core=True)(lobby)
+        if version in MIGRATIONS:
+            MIGRATIONS[version](lobby)
     send.world.refresh()
     check_inline_guards()
 

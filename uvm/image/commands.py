@@ -39,7 +39,8 @@ def history_command(argv: list[str]) -> int:
     for e in rows:
         when = datetime.datetime.fromtimestamp(e.time).strftime("%Y-%m-%d %H:%M:%S")
         first = e.source.strip().splitlines()[0] if e.source.strip() else ""
-        model = f" [model {e.model}, {e.attempts} attempts]" if e.model else ""
+        tries = f"{e.attempts} attempt{'' if e.attempts == 1 else 's'}"
+        model = f" [model {e.model}, {tries}]" if e.model else ""
         print(f"{e.id}  {when}  {e.origin:9} {first[:70]}{model}")
     return 0
 
@@ -59,13 +60,14 @@ def undo_command(argv: list[str]) -> int:
 
 def fileout_command(argv: list[str]) -> int:
     p = _parser("fileout", "Write an object as readable UVM source.")
-    p.add_argument("path", help="the object's path of slots from the lobby, e.g. bank or traits.integer")
+    p.add_argument("path", nargs="+", help="the object's path of slots from the lobby, e.g. "
+                                           "bank, traits integer or traits.integer")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     opts = p.parse_args(argv)
     from uvm.image.fileout import FileOutError, file_out
     try:
         with _open(opts.image, read_only=True) as image:
-            text = file_out(image.lobby, opts.path, image.spec or "")
+            text = file_out(image.lobby, " ".join(opts.path), image.spec or "")
     except (ImageError, FileOutError) as e:
         return _fail(str(e))
     if opts.output:

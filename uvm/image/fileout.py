@@ -5,7 +5,8 @@ slots with ``_AddSlots:`` -- so filing in creates the object in a fresh image an
 it in place in an image that has it. Slot values are written as literals where they have
 one, as paths from the lobby (``traits clonable``) where the object lives elsewhere in
 the image, and as nested object literals for objects only this one holds. Methods keep
-their source; Python methods carry their provenance as a comment.
+their source; a model-written method keeps its provenance in a slot annotation (see
+``uvm.runtime.provenance``), which filing in reads back, after a comment saying it in words.
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from collections import deque
 from typing import Iterator
 
 import uvm
+from uvm.runtime import intents
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmDict, UvmList, UvmObject
 from uvm.runtime.printing import number_string, string_literal
+from uvm.runtime.provenance import as_annotation, summary
 from uvm.syntax import ast as A
 from uvm.syntax import parse
 
@@ -123,6 +126,18 @@ class Writer:
         raise FileOutError(f"{v!r} has no source form (only objects, numbers, strings, "
                            "booleans, nil, lists and dictionaries can be filed out)")
 
+    def notes(self, obj: UvmObject, target: str) -> str:
+        """The intents and examples noted on ``obj``, as the sends that note them."""
+        out = []
+        for selector, note in intents.notes(obj).items():
+            sel = string_literal(selector)
+            if note.get("intent"):
+                out.append(f"{target} intend: {sel} As: {string_literal(note['intent'])}.\n")
+            for expression, value in note.get("examples", ()):
+                out.append(f"{target} intend: {sel} Example: {string_literal(expression)} "
+                           f"Gives: {self.value(value)}.\n")
+        return "\n" + "".join(out) if out else ""
+
     def literal(self, obj: UvmObject) -> str:
         body = self.slots(obj, "  ")
         return "(|\n" + body + "|)" if body else "(| |)"
@@ -130,8 +145,8 @@ class Writer:
     def slots(self, obj: UvmObject, indent: str) -> str:
         note = obj.object_annotation()
         head = f"{indent}{{}} = {string_literal(note)}.\n" if note else ""
-        items = [(obj.annotations_of(name), self.slot(obj, name, kind))
-                 for name, kind in obj._kinds.items()]
+        items = [(obj.annotations_of(name) + _provenance_of(obj._slots[name]),
+                  self.slot(obj, name, kind)) for name, kind in obj._kinds.items()]
         return head + _grouped(items, 0, indent)
 
     def slot(self, obj: UvmObject, name: str, kind: int) -> str:
@@ -141,6 +156,13 @@ class Writer:
             return method_source(value)
         arrow = "<-" if kind & ASSIGNABLE else "="
         return f"{name}{star} {arrow} {self.value(value)}"
+
+
+def _provenance_of(value) -> tuple:
+    """The annotation that keeps a model-written method's provenance, if it has one."""
+    if type(value) is Method and value.language == "python" and value.provenance:
+        return (as_annotation(value.provenance),)
+    return ()
 
 
 def _grouped(items: list[tuple[tuple, str]], depth: int, indent: str) -> str:
@@ -168,9 +190,9 @@ def method_source(method: Method) -> str:
     """``selector-with-arguments = (source)`` (or a py''' literal with its provenance)."""
     if method.language == "python":
         head = ""
-        if method.provenance:
-            facts = ", ".join(f"{k}: {v}" for k, v in sorted(method.provenance.items()))
-            head = '"' + facts.replace('"', "'").replace("\\", "/") + '"\n'
+        if method.provenance:  # (the annotation around it keeps the provenance itself)
+            words = f"{method.selector} was written {summary(method.provenance)}"
+            head = '"' + words.replace('"', "'") + '"\n'
         body = method.source.rstrip("\n")
         return f"{head}{method.selector} = py'''\n{body}\n'''"
     literal = parse(method.source, "<method>").statements[0]
@@ -200,4 +222,4 @@ def file_out(lobby: UvmObject, path: str, image_name: str = "") -> str:
         f'{uvm.__version__} on {stamp}. File it in with: uvm filein FILE"\n\n'
         f"({holder_path} _SlotNames includes: {string_literal(name)}) ifFalse: [\n"
         f"  {holder_path} _AddSlots: (| {name} {arrow} (| |) |) ].\n\n"
-        f"{target} _AddSlots: (|\n{writer.slots(obj, '  ')}|).\n")
+        f"{target} _AddSlots: (|\n{writer.slots(obj, '  ')}|).\n" + writer.notes(obj, target))

@@ -48,7 +48,9 @@ def record(txn, source: str, origin: str, meta: dict | None = None) -> None:
     if summary:
         source = f"{summary}\n{source}"
     first_line = source.strip().splitlines()[0] if source.strip() else ""
-    txn.note(f"{origin}: {first_line[:200]}")
+    # the note is stored as UTF-8: text with lone surrogates must not break the commit
+    note = f"{origin}: {first_line[:200]}".encode("utf-8", "backslashreplace").decode("utf-8")
+    txn.note(note)
     ext[ORIGIN] = origin
     ext[SOURCE] = source[:SOURCE_LIMIT]
     for key, value in (meta or {}).items():
@@ -71,7 +73,11 @@ def _text(value) -> str:
 def history(db, n: int = 20) -> list[Evaluation]:
     """The last ``n`` committed evaluations, newest first."""
     out = []
-    for entry in db.undoLog(0, max(n, 0) + 1):
+    if not db.supportsUndo():
+        return out
+    # the storage's own log, its user and description still bytes: DB.undoLog decodes them
+    # strictly, so one damaged note would hide the whole history
+    for entry in db.storage.undoLog(0, max(n, 0) + 1):
         if _text(entry.get("description")) == "initial database creation":
             continue  # ZODB's own first transaction, before the world existed
         origin = entry.get(ORIGIN) or ("bootstrap" if "bootstrap" in _text(entry.get("description"))

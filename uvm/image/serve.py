@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from uvm.image.storage import ImageError, default_spec, open_storage
+from uvm.image.storage import ImageError, default_spec, open_storage, run_uses_memory
 
 
 def serve(spec: str | None, address: str) -> int:
@@ -13,7 +13,8 @@ def serve(spec: str | None, address: str) -> int:
 
     from uvm.image.image import open_image
     spec = spec or default_spec()
-    if spec.startswith(("zeo://", "postgresql://", "postgres://")):
+    if run_uses_memory() and spec == default_spec() or \
+            spec.startswith(("zeo://", "postgresql://", "postgres://")):
         raise ImageError("uvm serve serves an image file; give --image PATH")
     host, _, port = address.rpartition(":")
     if not port.isdigit():

@@ -125,7 +125,8 @@ def model_command(argv: list[str]) -> int:
     from uvm.image.image import ImageError
     from uvm.llm.settings import backend_for, configure_run
     try:
-        configure_run(opts.llm)
+        if opts.llm:  # else the run's model: a global --llm, $UVM_LLM or the config file
+            configure_run(opts.llm)
         with _open(opts) as image:
             if opts.what == "status":
                 print("\n".join(status_lines(image)))
@@ -231,36 +232,44 @@ def _train(image, opts) -> int:
 def methods_command(argv: list[str]) -> int:
     """The methods the language model wrote: list them (in the image or in one object),
     show one with its provenance, remove one, or have the model write one again. PATH is
-    an object's path of slots from the lobby (calc, traits integer)."""
+    an object's path of slots from the lobby (calc, traits integer). Every call of a
+    model-written method is confined and limited; trust lifts its time and memory limits
+    and size bounds (untrust puts them back); --disabled lists the methods that a newer
+    confinement policy disabled when the image was opened."""
     from uvm.llm.synthesis import methods as M
     p = argparse.ArgumentParser(
         prog="uvm methods", description=methods_command.__doc__,
-        usage="uvm methods [--synthesized] [PATH] [--json]\n"
-              "       uvm methods show|remove PATH SELECTOR\n"
-              "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--llm SPEC]")
-    p.add_argument("words", nargs="*", metavar="[show|remove|regenerate] PATH [SELECTOR]")
+        usage="uvm methods [--synthesized|--disabled] [PATH] [--json]\n"
+              "       uvm methods show|remove|trust|untrust PATH SELECTOR\n"
+              "       uvm methods regenerate PATH SELECTOR [--send EXPR] [--hint TEXT] "
+              "[--llm SPEC]")
+    p.add_argument("words", nargs="*", metavar="[show|remove|regenerate|trust|untrust] PATH [SELECTOR]")
     p.add_argument("--synthesized", action="store_true",
                    help="list the model-written methods (the default)")
+    p.add_argument("--disabled", action="store_true",
+                   help="list the model-written methods the confinement policy disabled")
     p.add_argument("--image", metavar="PATH", help="the image (default $UVM_IMAGE or "
                                                    "./live_image.fs)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--send", metavar="EXPR", help="regenerate: the UVM send that makes the "
                    "model write it (default: the first send, kept in its provenance)")
+    p.add_argument("--hint", metavar="TEXT", default="",
+                   help="regenerate: what was wrong with the old method, for the model")
     p.add_argument("--llm", metavar="SPEC", help="regenerate: the language model backend")
     opts = p.parse_intermixed_args(argv)
     words = list(opts.words)
     action = words.pop(0) if words and words[0] in M.ACTIONS else "list"
     if action != "list" and len(words) < 2:
         p.error(f"{action} needs PATH and SELECTOR")
-    if action != "regenerate" and (opts.send or opts.llm):
-        p.error("--send and --llm go with regenerate")
+    if action != "regenerate" and (opts.send or opts.llm or opts.hint):
+        p.error("--send, --hint and --llm go with regenerate")
     selector = words.pop() if action != "list" else None
     from uvm.image.image import ImageError, open_image
     from uvm.llm.settings import configure_run
     from uvm.runtime.errors import UvmError, format_error
     from uvm.syntax import UvmSyntaxError
     try:
-        if action == "regenerate":
+        if action == "regenerate" and opts.llm:
             configure_run(opts.llm)
     except LLMError as e:
         print(f"uvm: {e}", file=sys.stderr)
@@ -269,17 +278,24 @@ def methods_command(argv: list[str]) -> int:
         with open_image(opts.image, read_only=action in ("list", "show")) as image:
             obj = M.object_at(image, " ".join(words)) if words else None
             if action == "list":
-                entries = M.synthesized_methods(image, obj)
-                text = M.table(entries) if entries else "no model-written methods"
+                entries = M.synthesized_methods(image, obj, disabled=opts.disabled)
+                text = M.table(entries) if entries else \
+                    "no disabled model-written methods" if opts.disabled else "no model-written methods"
             elif action == "show":
                 entries = [M.synthesized_method(image, obj, selector)]
                 text = M.details(entries[0])
+            elif action in ("trust", "untrust"):
+                entries = [M.set_trusted(image, obj, selector, action == "trust")]
+                text = (f"{action}ed {entries[0].where} {selector}: "
+                        + ("its calls are no longer limited in time, memory or size (still "
+                           "confined)" if action == "trust" else "its calls are limited again")
+                        + f" (`uvm undo {image.history(1)[0].id}` takes it back)")
             elif action == "remove":
                 entries = [M.remove_method(image, obj, selector)]
                 text = (f"removed {entries[0].where} {selector} "
                         f"(`uvm undo {image.history(1)[0].id}` puts it back)")
             else:
-                entries = [_regenerate(image, obj, selector, opts.send)]
+                entries = [_regenerate(image, obj, selector, opts.send, opts.hint)]
                 text = f"the model wrote {entries[0].where} {selector} again:\n" \
                        + entries[0].source.rstrip()
     except (ImageError, LLMError, M.MethodsError) as e:
@@ -299,11 +315,11 @@ def methods_command(argv: list[str]) -> int:
     return 0
 
 
-def _regenerate(image, obj, selector: str, send: str | None):
+def _regenerate(image, obj, selector: str, send: str | None, hint: str = ""):
     from uvm.llm import synthesis
     from uvm.llm.synthesis.methods import regenerate
     synthesis.install(image)
     try:
-        return regenerate(image, obj, selector, send)
+        return regenerate(image, obj, selector, send, hint)
     finally:
         synthesis.uninstall()

@@ -38,20 +38,24 @@ def generation_timeout() -> float:
 
 def generate(backend, messages: list[dict], *, status: Callable[[float | None], str],
              timeout: float | None = None, ended: Callable[[str], bool] | None = None,
-             **options) -> str:
+             loading: Callable[[str], str] | None = None, **options) -> str:
     """The answer to ``messages`` (``options`` as for ``Backend.stream``: max_tokens,
     temperature, stop, seed, adapter). ``status(seconds)`` is the status line's text
-    (seconds is None before the first piece); ``ended(text)``, checked after each piece
-    once the text has a line break, ends the generation early when it says the answer is
-    complete."""
-    from uvm.llm.progress import StatusLine, on_terminal
+    (seconds is None before the first piece); ``loading(progress)`` its text while the
+    model loads (default: the status and the progress); ``ended(text)``, checked after
+    each piece once the text has a line break, ends the generation early when it says the
+    answer is complete."""
+    from uvm.llm.progress import StatusLine, on_terminal, reporting
     limit = timeout if timeout is not None else generation_timeout()
     line = StatusLine() if on_terminal() else None
     try:
         if line:
             line.show(status(None))
         if hasattr(backend, "load"):  # loading the model is not generating: not timed
-            backend.load()
+            loading = loading or (lambda progress: f"{status(None)} loading the model: {progress}")
+            with reporting((lambda progress: line.show(loading(progress))) if line
+                           else (lambda progress: None)):
+                backend.load()
         started, text = time.monotonic(), ""
         with closing(backend.stream(messages, **options)) as pieces:
             for piece in pieces:

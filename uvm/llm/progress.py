@@ -32,20 +32,87 @@ def bar(total: int | None, desc: str, unit: str = "B"):
     return tqdm(total=total, desc=desc, unit=unit, unit_scale=unit == "B", leave=False)
 
 
+# --- third-party progress bars ----------------------------------------------------------------
+# A library's own tqdm bar breaks UVM's status line and the REPL's screen, so none is ever
+# drawn: each bar is replaced by a ``Relay`` that tells UVM's listeners (``reporting``)
+# how far it got, and the one who listens (the status line while the model loads) shows it.
+
+_listeners: list = []
+
+
+@contextlib.contextmanager
+def reporting(listener):
+    """While inside, ``listener(text)`` hears how long loads are going ("Loading weights
+    40%")."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+class Relay:
+    """Stands in for a third-party tqdm bar (same calls): draws nothing, reports each whole
+    percent to the listeners."""
+
+    def __init__(self, iterable=None, desc=None, total=None, *args, **kwargs):
+        self.iterable = iterable
+        self.desc = (desc or "working").rstrip(". ")
+        if total is None and hasattr(iterable, "__len__"):
+            total = len(iterable)
+        self.total, self.n, self._said = total, 0, None
+
+    def __iter__(self):
+        for item in self.iterable:
+            yield item
+            self.update()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        said = f"{self.desc} {100 * self.n // self.total}%" if self.total else self.desc
+        if said != self._said:
+            self._said = said
+            for listener in list(_listeners):
+                listener(said)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def set_description(self, desc=None, refresh=True) -> None:
+        self.desc = (desc or self.desc).rstrip(". ")
+
+    def set_postfix(self, *args, **kwargs) -> None:
+        pass
+
+    def refresh(self, *args, **kwargs) -> None:
+        pass
+
+    def write(self, *args, **kwargs) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def quiet_transformers():
-    """transformers' GGUF loader draws its own tqdm bar whatever its switches say: replace
-    it by one that is disabled unless standard error is a terminal."""
-    import functools
-
+    """transformers draws tqdm bars while it loads (its GGUF reader's whatever its switches
+    say, and "Loading weights"), and logs load reports: while inside, every bar is a
+    ``Relay`` and only errors are logged."""
     import transformers.modeling_gguf_pytorch_utils as gguf_utils
     from transformers.utils import logging as hf_logging
     old = getattr(gguf_utils, "tqdm", None)
     if old is not None:
-        gguf_utils.tqdm = functools.partial(old, disable=not on_terminal(), leave=False)
+        gguf_utils.tqdm = Relay
+    set_hook = getattr(hf_logging, "set_tqdm_hook", None)
+    old_hook = getattr(hf_logging, "_tqdm_hook", None)
+    if set_hook is not None:
+        set_hook(lambda factory, args, kwargs: Relay(*args, **kwargs))
     was = hf_logging.is_progress_bar_enabled()
-    if not on_terminal():
-        hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
@@ -53,6 +120,8 @@ def quiet_transformers():
     finally:
         if old is not None:
             gguf_utils.tqdm = old
+        if set_hook is not None:
+            set_hook(old_hook)
         if was:
             hf_logging.enable_progress_bar()
         hf_logging.set_verbosity(verbosity)

@@ -3,17 +3,20 @@
 An input starting with ``:`` is a command (no UVM expression starts with a colon). Each
 command is a function ``(session, argument text) -> output text``; it raises
 ``CommandError`` for a message the user should read on standard error. ``COMMANDS`` is
-the table ``:help`` prints and completion reads.
+the table ``:help`` prints and completion reads. UVM comments ("...") in a command line
+are ignored, as in code.
 """
 from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from uvm.runtime.errors import UvmError
 from uvm.syntax import UvmSyntaxError
+from uvm.syntax.source import read_source
 from uvm.repl.session import Outcome, Session, model_status
 
 
@@ -51,9 +54,34 @@ def find_command(name: str) -> Command | None:
     return None
 
 
+def without_comments(text: str) -> str:
+    """``text`` without its UVM comments (double-quoted), leaving strings ('...') alone;
+    an unclosed comment is left for the code's parser to report."""
+    out, i, quoted = [], 0, False
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            out.append(text[i:i + 2] if ch == "\\" else ch)
+            i += 2 if ch == "\\" else 1
+            quoted = ch != "'"
+            continue
+        if ch == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                out.append(text[i:])
+                break
+            out.append(" ")
+            i = end + 1
+            continue
+        quoted = ch == "'"
+        out.append(ch)
+        i += 1
+    return "".join(out).strip()
+
+
 def run_command(session: Session, text: str) -> Outcome:
     """Run ``:name argument...``; a failure is an Outcome of kind error."""
-    name, _, arg = text[1:].partition(" ")
+    name, _, arg = without_comments(text)[1:].partition(" ")
     cmd = find_command(name.strip())
     if cmd is None:
         near = [c.name for c in COMMANDS.values() if c.name.startswith(name[:2])] if name else []
@@ -104,6 +132,8 @@ def _help(session: Session, arg: str) -> str:
     width = max(len(c.usage) for c in COMMANDS.values())
     rows = [f"  {c.usage:<{width}}  {c.summary}" for c in COMMANDS.values()]
     return ("Type UVM expressions; each input is one transaction (an error rolls it back).\n"
+            "`it` is the last value and `out7` the value input 7 gave (the prompt shows the\n"
+            "number). Comments (\"...\") are ignored in command lines too.\n"
             "Enter runs a complete input and adds a line while brackets or strings are open;\n"
             "Alt-Enter (Esc Enter) runs it as it is. Tab completes. Ctrl-C clears the input or\n"
             "stops a running evaluation. Ctrl-D exits. F4 switches Emacs/vi keys.\n"
@@ -197,8 +227,27 @@ def _undo(session: Session, arg: str) -> str:
         raise CommandError(str(e)) from None
     finally:
         session.forget()
+    session.redo.extend(e.id for e in image.history(1))  # the undo, which :redo takes back
     source = done.source.strip().splitlines()
     return f"undid {done.id} ({done.origin}: {source[0][:60] if source else ''})"
+
+
+@command("redo", ":redo", "take back the last :undo of this session (while nothing else ran)")
+def _redo(session: Session, arg: str) -> str:
+    from uvm.image.image import ImageError
+    if not session.redo:
+        raise CommandError("nothing to redo: :redo takes back an :undo of this session, until "
+                           "the next evaluation")
+    undo_id = session.redo[-1]
+    try:
+        image_undo = session.image.undo(undo_id, origin="redo")
+    except ImageError as e:
+        raise CommandError(str(e)) from None
+    finally:
+        session.forget()
+    session.redo.pop()
+    redone = image_undo.source.split()[-1]
+    return f"redid {redone} (took back {image_undo.id}, the undo)"
 
 
 def _latest_undoable(image) -> str:
@@ -221,10 +270,12 @@ def _filein(session: Session, arg: str) -> Outcome | str:
         raise CommandError("usage: :filein FILE")
     path = os.path.expanduser(arg)
     try:
-        with open(path, encoding="utf-8") as f:
-            source = f.read()
+        source = read_source(path)           # UTF-8, read as `uvm FILE` reads it
     except OSError as e:
         raise CommandError(f"cannot read {arg}: {e.strerror}") from None
+    except UvmSyntaxError as e:              # not UTF-8
+        return Outcome("syntax", error=e.pretty() + "\n(nothing was filed in)",
+                       ename="SyntaxError", evalue=e.message)
     try:
         session.image.eval(source, path, "filein")
     except UvmSyntaxError as e:
@@ -275,9 +326,10 @@ def _fileout(session: Session, arg: str) -> str:
 @command("graph", ":graph [EXPR] [FILE]",
          "draw an object's parents and slots (SVG/PNG with Graphviz, else DOT text)",
          complete="code+file",
-         details="  FILE's extension picks the format: .svg .png .pdf .dot. Without FILE the "
-                 "picture goes to\n  uvm-graph.svg when Graphviz's dot is installed, "
-                 "else the DOT text is shown.")
+         details="  Without EXPR it draws the last value. FILE's extension picks the format: "
+                 ".svg .png .pdf .dot.\n  Without FILE the picture goes to a temporary SVG "
+                 "file (its name is shown) when\n  Graphviz's dot is installed, else the DOT "
+                 "text is shown.")
 def _graph(session: Session, arg: str) -> Outcome:
     from uvm.repl.graph import FORMATS, GraphError, dot_source, write_graph
     words = arg.split()
@@ -287,7 +339,8 @@ def _graph(session: Session, arg: str) -> Outcome:
     value = _value_of(session, " ".join(words), ":graph")
     dot = dot_source(value, session.names)
     try:
-        message, written = write_graph(dot, path and os.path.expanduser(path))
+        message, written = write_graph(dot, path and os.path.expanduser(path),
+                                       name="_".join(words) or "last-value")
     except GraphError as e:
         raise CommandError(str(e)) from None
     return Outcome("command", output=message, files=[written] if written else [])
@@ -319,20 +372,23 @@ def _approve(session: Session, arg: str) -> str:
                  "(calc, traits integer)\n"
                  "  :methods show PATH SELECTOR      its source and provenance\n"
                  "  :methods remove PATH SELECTOR    take it out (:undo puts it back)\n"
-                 "  :methods regenerate PATH SELECTOR [--send EXPR]\n"
+                 "  :methods regenerate PATH SELECTOR [--send EXPR] [--hint TEXT]\n"
                  "                                   the model writes it again for EXPR (default: "
-                 "the send\n                                   it was written for); if that "
-                 "fails the old one stays")
+                 "the send\n                                   it was written for), told what "
+                 "was wrong (TEXT);\n                                   if that fails the old "
+                 "one stays")
 def _methods(session: Session, arg: str) -> str:
     from uvm.llm.synthesis import methods as M
-    text, _, send = arg.partition("--send")
+    parts = re.split(r"(?:^|\s)--(send|hint)(?:\s|$)", arg)
+    text, options = parts[0], dict(zip(parts[1::2], (p.strip() for p in parts[2::2])))
+    send, hint = options.get("send", ""), options.get("hint", "")
     words = text.split()
     action = words.pop(0) if words and words[0] in M.ACTIONS else "list"
     if action != "list" and len(words) < 2:
         raise CommandError(f"usage: :methods {action} PATH SELECTOR, e.g. :methods {action} "
                            "calc triple:")
-    if send.strip() and action != "regenerate":
-        raise CommandError("--send goes with :methods regenerate")
+    if (send or hint) and action != "regenerate":
+        raise CommandError("--send and --hint go with :methods regenerate")
     image = session.image
     try:
         if action == "list":
@@ -345,7 +401,7 @@ def _methods(session: Session, arg: str) -> str:
         if action == "remove":
             entry = M.remove_method(image, obj, selector)
             return f"removed {entry.where} {selector} (:undo puts it back)"
-        entry = M.regenerate(image, obj, selector, send.strip() or None)
+        entry = M.regenerate(image, obj, selector, send or None, hint)
         return f"the model wrote {entry.where} {selector} again:\n{entry.source.rstrip()}"
     except M.MethodsError as e:
         raise CommandError(str(e)) from None
@@ -354,6 +410,49 @@ def _methods(session: Session, arg: str) -> str:
     except UvmError as e:
         kept = "\n(the old method is still there)" if action == "regenerate" else ""
         raise CommandError(session.error_outcome(e).error + kept) from None
+    finally:
+        session.forget()
+
+
+@command("implementors", ":implementors SELECTOR",
+         "the objects holding a method for SELECTOR (model-written ones marked)",
+         complete="selector")
+def _implementors(session: Session, arg: str) -> str:
+    from uvm.repl.browse import implementors, report
+    selector = _selector(arg, ":implementors")
+    return report(implementors(session.image.lobby, selector), "implementors", selector)
+
+
+@command("senders", ":senders SELECTOR", "the methods that send SELECTOR, with the line",
+         complete="selector")
+def _senders(session: Session, arg: str) -> str:
+    from uvm.repl.browse import report, senders
+    selector = _selector(arg, ":senders")
+    return report(senders(session.image.lobby, selector), "senders", selector)
+
+
+def _selector(arg: str, command_name: str) -> str:
+    words = arg.split()
+    if len(words) != 1:
+        raise CommandError(f"usage: {command_name} SELECTOR, e.g. {command_name} printString")
+    return words[0].lstrip("#")
+
+
+@command("edit", ":edit PATH SELECTOR", "edit a method in $EDITOR; what you save is checked "
+         "and installed (one evaluation)", complete="code",
+         details="  The method's source opens in $VISUAL or $EDITOR. Saving it unchanged or "
+                 "empty changes\n  nothing; otherwise it is parsed (and a model-written "
+                 "Python method audited by the\n  guardian) and installed as one evaluation, "
+                 "which :undo takes back.")
+def _edit(session: Session, arg: str) -> str:
+    from uvm.repl.edit import EditError, edit_method
+    words = arg.split()
+    if len(words) < 2:
+        raise CommandError("usage: :edit PATH SELECTOR, e.g. :edit point +")
+    try:
+        return edit_method(session, " ".join(words[:-1]), words[-1])
+    except EditError as e:
+        raise CommandError(str(e)) from None
     finally:
         session.forget()
 

@@ -323,7 +323,22 @@ def _command(session, text: str, explicit: bool) -> list[Candidate]:
         return _paths(last)
     if cmd.complete in ("code", "code+file"):
         return _code(session, rest, explicit)
+    if cmd.complete == "selector":
+        return [Candidate(s, -len(last), s) for s in _method_selectors(session)
+                if s.startswith(last)]
     return []
+
+
+def _method_selectors(session) -> list[str]:
+    """Every selector some reachable object has a method for (for :senders and the like)."""
+    found = session.cache.get("method selectors")
+    if found is None:
+        from uvm.image.fileout import walk_paths
+        from uvm.runtime.objects import Method
+        names = {name for obj, _ in walk_paths(session.image.lobby, limit=None)
+                 for name, value in obj._slots.items() if type(value) is Method}
+        found = session.cache["method selectors"] = sorted(names)
+    return found
 
 
 def _first_line(text: str) -> str:

@@ -11,6 +11,7 @@ import html
 import os
 import shutil
 import subprocess
+import tempfile
 
 from uvm.runtime import send
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmObject, slots_of
@@ -122,15 +123,17 @@ def render(dot: str, fmt: str) -> bytes:
     return done.stdout
 
 
-def write_graph(dot: str, path: str | None) -> tuple[str, str | None]:
+def write_graph(dot: str, path: str | None, name: str = "graph") -> tuple[str, str | None]:
     """Write the picture: to ``path`` (its extension picks the format), or with no path to
-    ``uvm-graph.svg`` when Graphviz is installed. Returns (message, path written or None);
-    with no path and no Graphviz the message is the DOT text itself."""
+    ``NAME.svg`` in a new temporary folder when Graphviz is installed (never into the
+    current folder unasked). Returns (message, path written or None); with no path and no
+    Graphviz the message is the DOT text itself."""
     if path is None:
         if not have_graphviz():
             return dot.rstrip("\n") + "\n(Graphviz's dot is not installed: this is the DOT " \
                 "text; install graphviz for SVG or PNG)", None
-        path = "uvm-graph.svg"
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:40] or "graph"
+        path = os.path.join(tempfile.mkdtemp(prefix="uvm-graph-"), safe + ".svg")
     ext = os.path.splitext(path)[1].lstrip(".").lower()
     if ext not in FORMATS:
         raise GraphError(f"cannot tell the format of {path!r}: end it in "

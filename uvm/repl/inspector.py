@@ -6,12 +6,11 @@ It reads slots directly and sends no messages, so inspecting an object whose
 """
 from __future__ import annotations
 
-import datetime
-
 from uvm.runtime import send
 from uvm.runtime.objects import ASSIGNABLE, PARENT, Method, UvmObject, instance_dict, slots_of
 from uvm.repl.display import kind_of, short
 from uvm.runtime.naming import ObjectNames
+from uvm.runtime.provenance import example_text, summary
 
 _METHOD_LINES = 12   # lines of a method's source shown before it is cut
 
@@ -72,7 +71,7 @@ def _slot_lines(obj: UvmObject, name: str, kind: int, names: ObjectNames) -> lis
     annotations = obj.annotations_of(name)
     tag = f"  {{{' '.join(map(str, annotations))}}}" if annotations else ""
     if type(value) is Method:
-        return _method_lines(value, tag)
+        return _method_lines(value, tag, names.name(obj))
     star = "*" if kind & PARENT else ""
     arrow = "<-" if kind & ASSIGNABLE else "="
     return [f"  {name}{star} {arrow} {short(value, names)}{tag}"]
@@ -89,29 +88,21 @@ def method_header(method: Method) -> str:
     return " ".join(f"{p} {a}" for p, a in zip(parts, args))
 
 
-def _method_lines(method: Method, tag: str) -> list[str]:
+def _method_lines(method: Method, tag: str, holder_name: str | None = None) -> list[str]:
     where = f"{method.file}:{method.line}:{method.col}"
     origin = "python method" if method.language == "python" else "method"
     lines = [f"  {method_header(method)} = {origin} ({where}){tag}"]
     if method.provenance:
-        lines.append("      written by a model: " + provenance_text(method.provenance))
+        lines.append("      written " + summary(method.provenance))
+        sent = example_text(method.provenance, method.selector, holder_name)
+        if sent:
+            lines.append(f"      first sent as: {sent}")
     source = method.source.rstrip("\n").split("\n")
     shown = source[:_METHOD_LINES]
     lines.extend("      " + line for line in shown)
     if len(source) > len(shown):
         lines.append(f"      ... ({len(source) - len(shown)} more lines)")
     return lines
-
-
-def provenance_text(provenance: dict) -> str:
-    """One line from a provenance record (model, persona, attempts, time, digest...)."""
-    parts = []
-    for key in sorted(provenance):
-        value = provenance[key]
-        if key == "time" and isinstance(value, (int, float)):
-            value = datetime.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
-        parts.append(f"{key} {value}")
-    return ", ".join(parts)
 
 
 def _parent_chain(obj: UvmObject, names: ObjectNames, limit: int = 8) -> list[str]:

@@ -8,7 +8,16 @@ UVM backtrace), completion as in the REPL. Interrupting the kernel stops a runni
 and rolls back its transaction. The image is opened at the first cell rather than at
 start-up, so a locked image is reported in the notebook instead of killing the kernel.
 
-    python -m uvm.repl.kernel -f CONNECTION_FILE [--image PATH | --memory]
+A notebook has no one to ask before a model-written method is installed, so the kernel
+runs without a language model unless one is configured: ``--llm SPEC`` (given by ``uvm
+kernel install --llm SPEC``), ``$UVM_LLM`` or ``llm = ...`` in the config file. The banner
+says which, and a message not understood for want of a model says how to configure one.
+
+    python -P -m uvm.repl.kernel -f CONNECTION_FILE [--image PATH | --memory] [--llm SPEC]
+
+``-P`` keeps the current directory off the import path: Jupyter starts the kernel in the
+notebook's folder, and a folder holding a ``uvm/`` directory (a checkout of UVM) must not
+shadow the installed package.
 """
 from __future__ import annotations
 
@@ -22,6 +31,34 @@ import tempfile
 import uvm
 
 KERNEL_NAME = "uvm"
+NO_MODEL = ("(This kernel runs without a language model, so no method is written for a "
+            "message that is not understood. To have one: uvm kernel install --llm embedded, "
+            "or set UVM_LLM for Jupyter.)")
+
+
+def model_line() -> str:
+    """The kernel banner's line on the language model of this kernel."""
+    from uvm.llm.settings import run_spec
+    spec = run_spec()
+    if spec == "none":
+        return ("Model: none -- a message an object does not understand is an error here "
+                "(uvm kernel install --llm embedded gives the kernel a model).")
+    return (f"Model: {spec} -- it writes a method for a message an object does not "
+            "understand, installed without asking.")
+
+
+def configure_model(llm: str | None) -> None:
+    """The kernel's model: ``llm``, else one the user configured; never the built-in
+    default (see the module docstring)."""
+    from uvm.llm.settings import configure_run, configured_spec
+    try:
+        if llm is None and configured_spec()[1] == "default":
+            configure_run(no_llm=True)
+        else:
+            configure_run(llm)
+    except Exception as e:  # noqa: BLE001 -- a bad setting leaves the kernel without a model
+        print(f"uvm kernel: {e}; running without a language model", file=sys.stderr)
+        configure_run(no_llm=True)
 LANGUAGE_INFO = {
     "name": "uvm",
     "version": uvm.__version__,
@@ -42,7 +79,6 @@ def _kernel_class():
         language = "uvm"
         language_version = uvm.__version__
         language_info = LANGUAGE_INFO
-        banner = f"UVM {uvm.__version__}: a live, persistent, prototype-based language"
         image_spec: str | None = None
         memory = False
 
@@ -50,6 +86,11 @@ def _kernel_class():
             super().__init__(**kwargs)
             self._session = None
             self._open_error: str | None = None
+
+        @property
+        def banner(self) -> str:
+            return (f"UVM {uvm.__version__}: a live, persistent, prototype-based language\n"
+                    + model_line())
 
         # --- the image ----------------------------------------------------------------------
         def uvm_session(self):
@@ -63,6 +104,8 @@ def _kernel_class():
                     return None
                 self._session = Session(image, filename="<cell>", origin="jupyter",
                                         approve=True)
+                from uvm.llm.synthesis import install
+                install(image)  # a not-understood message writes its method, with a model
             return self._session
 
         # --- messages ------------------------------------------------------------------------
@@ -81,12 +124,16 @@ def _kernel_class():
             if session is None:
                 return self._error("ImageError", self._open_error or "cannot open the image",
                                    [f"Error: {self._open_error}"], silent)
-            outcome = session.run(code)
+            outcome = session.run(code, number=self.execution_count)  # out7 is Out[7]
             sys.stdout.flush()
             sys.stderr.flush()
             if outcome.failed or outcome.kind == "error":
+                lines = outcome.error.split("\n")
+                from uvm.llm.settings import run_spec
+                if outcome.evalue.startswith("doesNotUnderstand:") and run_spec() == "none":
+                    lines.append(NO_MODEL)
                 return self._error(outcome.ename or "Error", outcome.evalue or outcome.error,
-                                   outcome.error.split("\n"), silent)
+                                   lines, silent)
             if not silent:
                 if outcome.kind == "value":
                     self.send_response(self.iopub_socket, "execute_result", {
@@ -173,7 +220,9 @@ def launch(argv: list[str] | None = None) -> None:
     ours = argparse.ArgumentParser(add_help=False)
     ours.add_argument("--image")
     ours.add_argument("--memory", action="store_true")
+    ours.add_argument("--llm")
     opts, rest = ours.parse_known_args(argv)
+    configure_model(opts.llm)
     kernel = _kernel_class()
     kernel.image_spec = opts.image
     kernel.memory = opts.memory
@@ -183,13 +232,15 @@ def launch(argv: list[str] | None = None) -> None:
 
 # --- uvm kernel install ------------------------------------------------------------------------
 
-def kernel_spec(image: str | None = None, memory: bool = False) -> dict:
+def kernel_spec(image: str | None = None, memory: bool = False, llm: str | None = None) -> dict:
     """The kernel.json Jupyter reads: how to start this kernel with this Python."""
-    argv = [sys.executable, "-m", "uvm.repl.kernel", "-f", "{connection_file}"]
+    argv = [sys.executable, "-P", "-m", "uvm.repl.kernel", "-f", "{connection_file}"]
     if memory:
         argv.append("--memory")
     elif image:
         argv += ["--image", os.path.abspath(image)]
+    if llm:
+        argv += ["--llm", llm]
     return {"argv": argv, "display_name": "UVM", "language": "uvm",
             "interrupt_mode": "signal", "metadata": {"debugger": False}}
 
@@ -210,7 +261,21 @@ def main(argv: list[str]) -> int:
                      help="always use this image (default: $UVM_IMAGE or ./live_image.fs "
                           "in the notebook's folder)")
     img.add_argument("--memory", action="store_true", help="a fresh in-memory image per kernel")
+    inst.add_argument("--llm", metavar="SPEC",
+                      help="the language model that writes missing methods (default: none, "
+                           "unless $UVM_LLM or the config file names one)")
     opts = p.parse_args(argv)
+    if not (opts.image or opts.memory):  # uvm --image X kernel install
+        from uvm.image.storage import run_image
+        opts.image, opts.memory = run_image()
+    if opts.llm:
+        from uvm.llm.errors import LLMError
+        from uvm.llm.settings import parse_spec
+        try:
+            parse_spec(opts.llm)
+        except LLMError as e:
+            print(f"uvm: {e}", file=sys.stderr)
+            return 2
     try:
         from jupyter_client.kernelspec import KernelSpecManager
     except ImportError:
@@ -221,7 +286,7 @@ def main(argv: list[str]) -> int:
     folder = tempfile.mkdtemp(prefix="uvm-kernel-")
     try:
         with open(os.path.join(folder, "kernel.json"), "w", encoding="utf-8") as f:
-            json.dump(kernel_spec(opts.image, opts.memory), f, indent=1)
+            json.dump(kernel_spec(opts.image, opts.memory, opts.llm), f, indent=1)
         try:
             dest = KernelSpecManager().install_kernel_spec(
                 folder, kernel_name=opts.name, user=opts.user, prefix=prefix)

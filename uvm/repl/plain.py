@@ -26,7 +26,7 @@ def run_plain(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
     lines: list[str] = []
     while not session.done:
         if prompts:
-            stderr.write("...> " if lines else "uvm> ")
+            stderr.write("...> " if lines else f"[{session.count + 1}] uvm> ")
             stderr.flush()
         try:
             line = stdin.readline()

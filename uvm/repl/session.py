@@ -7,15 +7,23 @@ of the image -- one transaction, committed or rolled back whole.
 """
 from __future__ import annotations
 
+import dataclasses
+import linecache
+import re
 from dataclasses import dataclass, field
 
 import uvm
+from uvm.runtime import send
 from uvm.runtime.errors import UvmError, format_error
-from uvm.syntax import UvmSyntaxError
+from uvm.syntax import UvmSyntaxError, parse
+from uvm.syntax import ast as A
 from uvm.repl.display import truncate
 from uvm.runtime.naming import ObjectNames
 
 INTERRUPTED = "Interrupted: the evaluation stopped and its transaction was rolled back."
+# The REPL's own names: ``it`` is the last value, ``out7`` the value input 7 gave (IPython's
+# ``_`` and ``Out[7]``; ``_`` starts a primitive in UVM). Read-only variables of each input.
+REPL_NAMES = re.compile(r"(?<![\w:])(it|out[1-9][0-9]*)(?![\w:])")
 NO_MODEL = "none (this installation has no language-model support)"
 
 
@@ -37,10 +45,13 @@ class Outcome:
 
 
 class Session:
-    """The state a REPL keeps beside the image: switches, the last value, object names.
+    """The state a REPL keeps beside the image: switches, the inputs' numbers, the values
+    they gave, object names.
 
-    ``approve``: ask before installing a model-written method (on by default in the
-    terminal REPL, which is what asks). ``done`` becomes true after ``:quit``."""
+    Inputs are numbered from 1 (``count`` is the latest); input 7 runs as the file
+    ``<repl-7>``, whose text ``linecache`` keeps for backtraces. ``approve``: ask before
+    installing a model-written method (on by default in the terminal REPL, which is what
+    asks). ``done`` becomes true after ``:quit``."""
 
     def __init__(self, image, *, debug: bool = False, approve: bool = True,
                  filename: str = "<repl>", origin: str = "repl", editing_mode: str = "emacs"):
@@ -53,23 +64,36 @@ class Session:
         self.done = False
         self.last = None
         self.has_last = False
+        self.count = 0
+        self.results: dict[int, object] = {}   # input number -> the value it gave
+        self.redo: list[str] = []    # ids of undo evaluations :redo can take back
         self.max_lines: int | None = None     # None: display's defaults
         self.cache: dict = {}   # what was derived from the object graph (names, selectors)
 
     # --- inputs ----------------------------------------------------------------------------
-    def run(self, text: str) -> Outcome:
-        """Run one input: a ``:command`` or UVM source (one transaction)."""
+    def run(self, text: str, number: int | None = None) -> Outcome:
+        """Run one input, numbered ``number`` (default: the next): a ``:command`` or UVM
+        source (one transaction)."""
         if not text.strip():
             return Outcome("empty")
+        self.count = number if number is not None else self.count + 1
         if text.lstrip().startswith(":"):
             from uvm.repl.commands import run_command
             return run_command(self, text.strip())
         return self.evaluate(text)
 
+    def input_name(self, number: int | None = None) -> str:
+        """The file name input ``number`` runs as: ``<repl-7>``."""
+        base = self.filename[1:-1] if self.filename.startswith("<") else self.filename
+        return f"<{base}-{self.count if number is None else number}>"
+
     def evaluate(self, source: str) -> Outcome:
         """Evaluate UVM source as one transaction and show its value's printString."""
+        filename = self.input_name()
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            value = self.image.eval(source, self.filename, self.origin)
+            names = self.names_for(source)
+            value = self.image.eval(source, filename, self.origin, names=names)
         except UvmSyntaxError as e:
             return Outcome("syntax", error=e.pretty(), ename="SyntaxError", evalue=e.message,
                            syntax_error=e)
@@ -81,7 +105,29 @@ class Session:
         finally:
             self.forget()            # the evaluation may have changed the object graph
         self.last, self.has_last = value, True
+        self.results[self.count] = value
+        self.redo.clear()            # a new evaluation: what was undone stays undone
         return self.show(value)
+
+    def names_for(self, source: str) -> dict:
+        """The REPL names ``source`` uses (``it``, ``out7``), bound to their values --
+        unless the lobby understands the name itself. A result that does not exist is an
+        error here, before anything runs (else the model would be asked to write it)."""
+        lobby = self.image.lobby
+        names = {}
+        for name in used_names(source, self.input_name()):
+            if send.lookup(lobby, name):
+                continue
+            if name == "it":
+                names[name] = self.last
+                continue
+            number = int(name[3:])
+            if number not in self.results:
+                kept = ", ".join(f"out{n}" for n in sorted(self.results)[-5:]) or "none yet"
+                raise UvmError(f"{name}: input {number} gave no value (the values kept: "
+                               f"{kept}; `it` is the last one)")
+            names[name] = self.results[number]
+        return names
 
     def show(self, value) -> Outcome:
         """The value's printString (run read-only), cut when it is long."""
@@ -101,7 +147,7 @@ class Session:
         return Outcome("value", output=truncate(text))
 
     def error_outcome(self, err: UvmError) -> Outcome:
-        text = format_error(err)
+        text = format_error(err, source_lines=True)
         trace = getattr(err, "debug_trace", None)
         if self.debug and trace:
             text = trace.rstrip("\n") + "\n" + text
@@ -119,6 +165,28 @@ class Session:
     def forget(self) -> None:
         """Drop what was derived from the object graph (after an evaluation, an undo...)."""
         self.cache.clear()
+
+
+def used_names(source: str, filename: str) -> list[str]:
+    """The REPL names ``source`` reads: implicit-receiver unary sends of ``it``/``outN``
+    that no slot of the input itself declares."""
+    if not REPL_NAMES.search(source):
+        return []
+    sent, declared, todo = [], set(), [parse(source, filename)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (tuple, list)):
+            todo.extend(node)
+            continue
+        if not isinstance(node, A.Node):
+            continue
+        if isinstance(node, A.Send) and node.receiver is None and not node.args \
+                and node.resend is None and REPL_NAMES.fullmatch(node.selector):
+            sent.append(node.selector)
+        elif isinstance(node, A.Slot):
+            declared.add(node.name)
+        todo.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+    return [name for name in dict.fromkeys(sent) if name not in declared]
 
 
 def object_count(image) -> int | None:

@@ -9,6 +9,7 @@ reports the interrupt.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -35,6 +36,11 @@ STYLE = Style.from_dict({
     "matching-bracket.other": "bold bg:ansibrightblack",
 })
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
+
+
+def numbered_prompt(number: int) -> str:
+    """The prompt for input ``number``: ``[7] uvm> `` (input 7's value is ``out7``)."""
+    return f"[{number}] {PROMPT}"
 
 
 def open_history() -> tuple[History, str | None]:
@@ -65,7 +71,7 @@ class TerminalRepl:
             history, note = open_history()
         self.history_note = note
         self.prompt = PromptSession(
-            message=[("class:prompt", PROMPT)],
+            message=lambda: [("class:prompt", numbered_prompt(session.count + 1))],
             prompt_continuation=lambda width, line, wrap: [("class:continuation",
                                                             CONTINUATION.rjust(width))],
             multiline=True,
@@ -110,14 +116,19 @@ class TerminalRepl:
             if self.prompt.app.editing_mode != _mode(self.session.editing_mode):
                 self.prompt.app.editing_mode = _mode(self.session.editing_mode)
 
-    def approve(self, selector: str, code: str, where: str) -> bool:
-        """Approval mode (:approve on, the default here): show the model's method and
-        install it only if the user says yes."""
+    def approve(self, selector: str, code: str, where: str, note: str = ""):
+        """Approval mode (:approve on, the default here): show the model's method and let
+        the person install it, decline it, have the model try again or edit it first."""
         if not self.session.approve:
             return True
-        from uvm.llm.synthesis.approval import shown_for_approval
-        self._write(self.stdout, shown_for_approval(selector, code, where, self.color))
-        return self._yes("Install it?")
+        from uvm.llm.synthesis import approval as A
+        self._write(self.stdout, A.shown_for_approval(selector, code, where, self.color, note))
+        action = A.choice_of(self._line(A.QUESTION + " "))
+        if action == "again":
+            return A.Decision("again", hint=self._line(A.HINT_QUESTION).strip())
+        if action == "edit":
+            return A.edited_decision(code)
+        return A.INSTALL if action == "install" else A.DECLINE
 
     def confirm_typo(self, selector: str, suggestion: str) -> bool:
         """In approval mode a send that looks like a typo may still be meant: ask whether
@@ -130,17 +141,45 @@ class TerminalRepl:
     def _yes(self, question: str) -> bool:
         """A line answer on this REPL's terminal: y or yes; anything else, Ctrl-C or
         Ctrl-D is no."""
+        return self._line(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+    def _line(self, question: str) -> str:
+        """One line typed on this REPL's terminal ("" for Ctrl-C or Ctrl-D)."""
         ask = PromptSession(input=self.prompt.input, output=self.prompt.output)
         try:
-            return ask.prompt(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+            return ask.prompt(question)
         except (KeyboardInterrupt, EOFError):
-            return False
+            return ""
 
     def show(self, outcome: Outcome) -> None:
-        if outcome.output:
+        if outcome.output and not self._paged(outcome.output):
             self._write(self.stdout, outcome.output)
         if outcome.error:
             self._write(self.stderr, self._red(outcome.error))
+
+    def _paged(self, text: str) -> bool:
+        """Output taller than the terminal goes through the pager, as in IPython:
+        ``$PAGER``, else ``less -R -X`` (which leaves it on the screen). False when it was
+        not paged (no terminal, it fits, or no pager to run)."""
+        import pydoc
+        import shlex
+        import shutil
+        try:
+            if not self.stdout.isatty():
+                return False
+        except (AttributeError, ValueError):
+            return False
+        if text.count("\n") + 2 < shutil.get_terminal_size().lines:
+            return False
+        command = os.environ.get("PAGER", "").strip() or "less -R -X"
+        try:
+            program = shlex.split(command)[0]
+        except (ValueError, IndexError):
+            return False
+        if shutil.which(program) is None:
+            return False
+        pydoc.pipepager(text + "\n", command)
+        return True
 
     def _red(self, text: str) -> str:
         if not self.color:

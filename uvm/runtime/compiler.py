@@ -24,14 +24,19 @@ than closure cells, which keeps them fast locals in the method.
 """
 from __future__ import annotations
 
-import dataclasses
+import contextlib
+import gc
 import itertools
+import keyword
 import re
+import sys
 import weakref
 
+from uvm.runtime import equality
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import CodeInfo, Home, NonLocalReturn, UvmError, register_code
 from uvm.runtime.objects import ASSIGNABLE, CONSTANT, PARENT, Block, Method, UvmObject
+from uvm.runtime.provenance import split_annotations
 from uvm.syntax import ast as A
 
 # Selectors compiled inline, by the flag that guards them and the trait they live in.
@@ -45,6 +50,10 @@ INLINE_GROUPS = {
     "STRINGS": ("string", (",",)),
 }
 INLINE_ON = {flag: True for flag in INLINE_GROUPS}
+# Host types whose equality, hashing and ordering collections may use directly while their
+# trait's =, hash and < are the core world's (see uvm.runtime.equality).
+KEY_GUARDS = {int: "integer", float: "float", str: "string"}
+_KEY_SELECTORS = ("=", "hash", "<")
 _INLINED = {sel: flag for flag, (_, sels) in INLINE_GROUPS.items() for sel in sels}
 _ARITH_OPS = {"+": "+", "-": "-", "*": "*", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
               "=": "==", "!=": "!="}
@@ -57,7 +66,8 @@ def _nlr(home: Home, value):
 
 
 def _not_boolean(value, selector):
-    raise UvmError(f"{selector} needs a boolean condition, got {send_mod.send(value, 'printString')}")
+    from uvm.runtime.printing import in_message
+    raise UvmError(f"{selector} needs a boolean condition, got {in_message(value)}")
 
 
 def _new_object(layout: tuple, values: tuple) -> UvmObject:
@@ -83,31 +93,39 @@ class _Box:
 # The globals every generated function runs with.
 G: dict = {
     "__builtins__": {"type": type, "int": int, "str": str, "range": range},
-    "_miss": send_mod.site_miss, "_resend": send_mod.resend, "_nlr": _nlr,
+    "_miss": send_mod.site_miss, "_send": send_mod.send, "_resend": send_mod.resend, "_nlr": _nlr,
     "_not_boolean": _not_boolean, "_new_object": _new_object,
     "Block": Block, "Home": Home, "NonLocalReturn": NonLocalReturn, "_Box": _Box,
 }
 
 
+def _core_methods_in_effect(world, trait_name: str, sels) -> bool:
+    trait = world.traits._slots.get(trait_name)
+    if trait is None:
+        return False
+    for sel in sels:
+        found = send_mod.lookup(trait, sel)
+        value = found and found[0]._slots[found[1]]
+        if not (type(value) is Method and value.core):
+            return False
+    return True
+
+
 def check_inline_guards(selectors=None) -> None:
     """Re-decide each inlining flag: inlining stays on only while lookup of its selectors in
-    the core trait still finds the core world's own methods."""
+    the core trait still finds the core world's own methods. The same test decides which
+    host types collections may compare and hash directly."""
     world = send_mod.world
     if world is None:
         return
+    if selectors is None or any(s in _KEY_SELECTORS for s in selectors):
+        equality.refresh_fast_types({t: _core_methods_in_effect(world, name, _KEY_SELECTORS)
+                                     for t, name in KEY_GUARDS.items()})
     before = dict(INLINE_ON)
     for flag, (trait_name, sels) in INLINE_GROUPS.items():
         if selectors is not None and not any(s in sels for s in selectors):
             continue
-        trait = world.traits._slots.get(trait_name)
-        ok = trait is not None
-        for sel in sels if ok else ():
-            found = send_mod.lookup(trait, sel)
-            value = found and found[0]._slots[found[1]]
-            if not (type(value) is Method and value.core):
-                ok = False
-                break
-        INLINE_ON[flag] = ok
+        INLINE_ON[flag] = _core_methods_in_effect(world, trait_name, sels)
     if INLINE_ON != before:
         for method in list(compiled_methods):
             method._fn = None
@@ -123,6 +141,9 @@ on_recompile: list = []  # callables that drop other compiled code (the image's 
 send_mod._inline_check = check_inline_guards
 
 _unit_ids = itertools.count(1)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_NESTING = 90        # levels of indentation in one unit (Python's tokenizer allows 100)
+MAX_INLINED_LOOPS = 18  # inlined loops nested in one function (Python allows 20 blocks)
 
 
 class CompileError(UvmError):
@@ -161,6 +182,10 @@ class Fn:
         self.home = home or self        # the method activation ^ returns from
         self.lines: list[tuple[int, str, A.Span | None]] = []
         self.indent = 1
+        self.base = 0                    # indentation of this function's body in the unit
+        self.loops = 0                   # inlined loops open here (Python allows 20)
+        self.used: set[str] | None = None  # (blocks:) the names their lines mention
+        self.specialized: "Fn | None" = None  # the body for an int self (_customize_for_int)
         self.nonlocals: set[str] = set()
         self.needs_home = False          # some block inside returns non-locally
         self.fixed: set[str] = {"self"} | set(params)  # names never reassigned here
@@ -172,8 +197,8 @@ class Fn:
     def type_of(self, name: str) -> str:
         """``type(name)``; for a name never reassigned, a marker that ``finish`` turns
         into one ``type()`` call at entry when the name is tested more than once."""
-        if name in self.fixed:
-            self.type_uses[name] = self.type_uses.get(name, 0) + 1
+        if name in self.fixed:  # (a use inside a loop is many uses)
+            self.type_uses[name] = self.type_uses.get(name, 0) + (2 if self.loops else 1)
             return f"\x00{name}\x00"
         return f"type({name})"
 
@@ -200,24 +225,42 @@ class Compiler:
         self.core = core
         self.method = method
         self.consts: list = []
+        self.const_names: dict[int, str] = {}
         self.counter = itertools.count()
         self.inline = 0  # > 0 while compiling fallback code, where nothing is inlined
         self.box = None  # (fn, box name, [boxed names]) while compiling a fallback
         self.span: A.Span | None = None
+        self.shapes: dict = {}  # answers of _inlinable_shape for this unit
+        self.tail = False       # the send being compiled gives the function's return value
+        self.discard = False    # ... or gives a value nobody uses
+        self.slot_loop: tuple | None = None  # (flag, receivers, sites): see slot_loop_guard
+        # Top-level statements without blocks run once per evaluation: compiling them
+        # plainly (a generic send, no call-site caches or inlined fast paths) makes the
+        # Python several times smaller and cheaper to compile (issue 19, item 5).
+        self.run_once: tuple | None = None  # the program's own statements
+        self.plain = 0
 
     # -- helpers
     def const(self, value) -> str:
-        for i, v in enumerate(self.consts):
-            if v is value:
-                return f"K{i}"
-        self.consts.append(value)
-        return f"K{len(self.consts) - 1}"
+        """The name of a constant of this unit (one per object: found by identity)."""
+        name = self.const_names.get(id(value))
+        if name is None:
+            name = self.const_names[id(value)] = f"K{len(self.consts)}"
+            self.consts.append(value)  # (keeps the object, so its id stays its own)
+        return name
 
     def tmp(self) -> str:
         return f"t{next(self.counter)}"
 
     def emit(self, fn: Fn, text: str, span: A.Span | None = None) -> None:
+        if fn.base + fn.indent > MAX_NESTING:
+            raise CompileError(f"{span or self.span}: blocks and control structures are nested "
+                               f"more than {MAX_NESTING} deep here (each is a level of Python "
+                               f"indentation, and Python allows 100): move the inner part "
+                               f"into a method of its own")
         fn.lines.append((fn.indent, text, span or self.span))
+        if fn.used is not None:
+            fn.used.update(_NAME.findall(text))
 
     def declare(self, scope: Scope, name: str, assignable: bool) -> Var:
         var = Var(f"v_{name}_{next(self.counter)}", assignable, scope.fn)
@@ -239,13 +282,16 @@ class Compiler:
     # -- entry points
     def function(self, fn: Fn, scope: Scope, slots, code, result_self: bool) -> None:
         """Body of a method, block or program: locals, statements, the return value."""
-        self.init_locals(fn, scope, slots)
-        value = self.statements(fn, scope, code)
+        self.init_locals(fn, scope, slots, code)
+        value = self.statements(fn, scope, code, tail=True)
+        if value is _RETURNED:
+            return
         if value is None:
             value = "self" if result_self else "None"
         self.emit(fn, f"return {value}")
 
-    def init_locals(self, fn: Fn, scope: Scope, slots) -> None:
+    def init_locals(self, fn: Fn, scope: Scope, slots, code=()) -> None:
+        ints = _stable_int_locals(slots, code) if INLINE_ON["ARITH"] and not self.inline else ()
         for slot in slots:
             if slot.kind is A.SlotKind.ARGUMENT:
                 continue
@@ -255,14 +301,28 @@ class Compiler:
             value = self.expr(fn, scope, slot.value) if slot.value is not None else "None"
             var = self.declare(scope, slot.name, slot.kind is A.SlotKind.ASSIGNABLE)
             self.emit(fn, f"{var.py} = {value}", slot.span)
+            if slot.name in ints:  # it holds an int all its life: no guard on its arithmetic
+                fn.ints.add(var.py)
 
-    def statements(self, fn: Fn, scope: Scope, code) -> str | None:
+    def statements(self, fn: Fn, scope: Scope, code, tail: bool = False) -> str | None:
+        """The statements' code; their value (a Python expression), or ``_RETURNED`` when
+        ``tail`` (their value is what the function returns) let the last one return it
+        from each of its branches itself."""
         value = None
-        for stmt in code:
+        last = len(code) - 1
+        for i, stmt in enumerate(code):
             if isinstance(stmt, A.Return):
                 self.ret(fn, scope, stmt)
                 return "None"  # unreachable in Python, keeps a value for the caller
-            value = self.expr(fn, scope, stmt)
+            once = code is self.run_once and not _repeats(stmt)
+            self.plain += once
+            self.tail = tail and i == last
+            self.discard = i != last
+            try:
+                value = self.expr(fn, scope, stmt)
+            finally:
+                self.plain -= once
+                self.tail = self.discard = False
         return value
 
     def ret(self, fn: Fn, scope: Scope, stmt: A.Return) -> None:
@@ -277,7 +337,11 @@ class Compiler:
     # -- expressions: each returns a simple Python expression (a name or a literal)
     def expr(self, fn: Fn, scope: Scope, node) -> str:
         self.span = node.span
+        if not isinstance(node, A.Send):
+            self.tail = self.discard = False
         if isinstance(node, A.Integer):
+            if node.value.bit_length() > 64:  # a long literal is one constant, not source text
+                return self.const(node.value)
             return repr(node.value)
         if isinstance(node, A.Float):
             return repr(node.value) if node.value == node.value and abs(node.value) != float("inf") else self.const(node.value)
@@ -300,7 +364,7 @@ class Compiler:
     def inline_code(self, fn: Fn, scope: Scope, slots, code) -> str:
         """A code literal in expression position runs at once; its slots are fresh locals."""
         inner = Scope(scope, fn)
-        self.init_locals(fn, inner, slots)
+        self.init_locals(fn, inner, slots, code)
         value = self.statements(fn, inner, code)
         return "self" if value is None else value
 
@@ -313,7 +377,10 @@ class Compiler:
             kind = CONSTANT if slot.kind is A.SlotKind.CONSTANT else ASSIGNABLE
             if slot.is_parent:
                 kind |= PARENT
-            layout.append((slot.name, kind, slot.annotations))
+            annotations = slot.annotations
+            if isinstance(slot.value, A.PythonMethod):  # its provenance is not an annotation
+                annotations = split_annotations(annotations)[1]
+            layout.append((sys.intern(slot.name), kind, annotations))  # (see UvmObject.__setstate__)
             values.append(self.slot_value(fn, scope, slot))
         t = self.tmp()
         self.span = node.span
@@ -327,9 +394,11 @@ class Compiler:
         value = slot.value
         if value is None:
             return "None"
-        if isinstance(value, A.PythonMethod):
+        if isinstance(value, A.PythonMethod):  # filed-out provenance comes back with it
             return self.const(Method(slot.name, "python", value.source, file=value.span.file,
-                                     line=value.span.line, col=value.span.col, core=self.core))
+                                     line=value.span.line, col=value.span.col,
+                                     provenance=split_annotations(slot.annotations)[0],
+                                     core=self.core))
         if slot.is_method:
             return self.const(method_from_literal(slot.name, value, self.source, self.core))
         return self.expr(fn, scope, value)
@@ -337,6 +406,8 @@ class Compiler:
     def block(self, fn: Fn, scope: Scope, node: A.Block) -> str:
         name = f"b{next(self.counter)}"
         inner_fn = Fn(name, [], fn.home)
+        inner_fn.base = fn.base + fn.indent
+        inner_fn.used = set()
         inner = Scope(scope, inner_fn)
         for slot in node.slots:
             if slot.kind is A.SlotKind.ARGUMENT:
@@ -346,17 +417,16 @@ class Compiler:
         inner_fn.ints, inner_fn.bools = set(fn.ints), set(fn.bools)
         self.function(inner_fn, inner, node.slots, node.code, result_self=False)
         inner_fn.finish()
-        body = "\n".join(text for _, text, _ in inner_fn.lines)
-        captured = sorted(n for n in outer_fixed - set(inner_fn.params)
-                          if re.search(rf"(?<![\w]){re.escape(n)}(?![\w])", body))
+        captured = sorted((outer_fixed - set(inner_fn.params)) & inner_fn.used)
         params = inner_fn.params + [f"{n}={n}" for n in captured]
         self.span = node.span
         self.emit(fn, f"def {name}({', '.join(params)}):", node.span)
         if inner_fn.nonlocals:
             fn.lines.append((fn.indent + 1, f"nonlocal {', '.join(sorted(inner_fn.nonlocals))}", node.span))
         base = fn.indent
-        for indent, text, span in inner_fn.lines:
-            fn.lines.append((base + indent, text, span))
+        fn.lines.extend((base + indent, text, span) for indent, text, span in inner_fn.lines)
+        if fn.used is not None:
+            fn.used |= inner_fn.used | inner_fn.nonlocals
         t = self.tmp()
         self.emit(fn, f"{t} = Block({name}, {len(inner_fn.params)}, {self.const(node.span)})", node.span)
         return t
@@ -364,8 +434,10 @@ class Compiler:
     # -- sends
     def send(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         if node.at is not None:  # a failing send points at its selector
-            node = dataclasses.replace(node, span=node.at)
+            node = A.Send(node.at, node.receiver, node.selector, node.args, node.resend, node.at)
         sel, span = node.selector, node.span
+        tail, self.tail = self.tail, False  # (only this send may be in tail position)
+        discard, self.discard = self.discard, False  # (and only its value may go unused)
         if node.resend is not None:
             args = [self.expr(fn, scope, a) for a in node.args]
             self.span = span
@@ -385,43 +457,66 @@ class Compiler:
                         self.emit(fn, f"{self.use(fn, var, True)} = {value}", span)
                     return "self"
                 return self.use(fn, var, False)
-        if not self.inline and sel in _INLINED and node.receiver is not None \
+        if not self.inline and not self.plain and sel in _INLINED and node.receiver is not None \
                 and INLINE_ON[_INLINED[sel]]:
-            inlined = self.try_inline(fn, scope, node)
+            inlined = self.try_inline(fn, scope, node, tail)
             if inlined is not None:
                 return inlined
         rcv = "self" if node.receiver is None else self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = span
-        if not sel.startswith("_") and not _is_literal(rcv) and rcv not in fn.ints:
+        if not sel.startswith("_") and not _is_literal(rcv) and rcv not in fn.ints and not self.plain:
             if not args:
                 return self.slot_read(fn, rcv, sel)
             if len(args) == 1 and sel.endswith(":") and sel.count(":") == 1:
-                return self.slot_write(fn, rcv, sel, args[0])
+                return self.slot_write(fn, rcv, sel, args[0], discard)
         return self.plain_send(fn, rcv, sel, args)
 
     def slot_read(self, fn: Fn, rcv: str, sel: str) -> str:
         """A unary send that may turn out to read a data slot (see ``Site.dobj``)."""
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"{t} = {site}.slots[{sel!r}] if {rcv} is {site}.dobj "
-                      f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
+        checked = (f"{_slot_access(site, sel)} if {rcv} is {site}.dobj "
+                   f"else {self.site_call(fn, sel, rcv, site)}({rcv})")
+        ok = self.slot_loop_guard(rcv, site)
+        if ok:
+            self.emit(fn, f"{t} = {_slot_access(site, sel)} if {ok} else ({checked})")
+        else:
+            self.emit(fn, f"{t} = {checked}")
         return t
 
-    def slot_write(self, fn: Fn, rcv: str, sel: str, value: str) -> str:
-        """A one-part keyword send that may turn out to assign a data slot."""
+    def slot_write(self, fn: Fn, rcv: str, sel: str, value: str, discard: bool = False) -> str:
+        """A one-part keyword send that may turn out to assign a data slot (``discard``:
+        the statement's value is not used, so the fast path need not set it)."""
         t = self.tmp()
         site = self.const(send_mod.new_site(sel))
-        self.emit(fn, f"if {rcv} is {site}.dobj:")
-        self.emit(fn, f"  {site}.slots[{sel[:-1]!r}] = {value}; {t} = {rcv}")
+        ok = self.slot_loop_guard(rcv, site)
+        self.emit(fn, f"if {ok} or {rcv} is {site}.dobj:" if ok else f"if {rcv} is {site}.dobj:")
+        self.emit(fn, f"  {_slot_access(site, sel[:-1])} = {value}" + ("" if discard else f"; {t} = {rcv}"))
         self.emit(fn, "else:")
         self.emit(fn, f"  {t} = {self.site_call(fn, sel, rcv, site)}({rcv}, {value})")
         return t
 
+    def slot_loop_guard(self, rcv: str, site: str) -> str | None:
+        """Inside a loop whose body only reads and writes data slots of fixed receivers
+        and does integer arithmetic (``inline_loop``), the name of the flag that says all
+        its slot sites hold for their receivers: checked once per iteration, not once per
+        access. None elsewhere."""
+        guard = self.slot_loop
+        if guard is None or rcv not in guard[1]:
+            return None
+        guard[2].append((rcv, site))
+        return guard[0]
+
+    def clear_slot_loop_flag(self, fn: Fn) -> None:
+        """After a fallback ran UVM code, the loop's slot sites must be checked again."""
+        if self.slot_loop is not None:
+            self.emit(fn, f"  {self.slot_loop[0]} = False")
+
     def update_local(self, fn: Fn, scope: Scope, var: Var, value: A.Node) -> bool:
         """``x: x + y`` (or ``x: x , y``) on a local, compiled as ``x += y`` behind the guard:
         Python then appends to a string in place instead of copying it."""
-        if self.inline or not isinstance(value, A.Send) or value.selector not in ("+", "-", "*", ",") \
+        if self.inline or self.plain or not isinstance(value, A.Send) or value.selector not in ("+", "-", "*", ",") \
                 or not INLINE_ON[_INLINED[value.selector]]:
             return False
         rcv = value.receiver
@@ -435,8 +530,13 @@ class Compiler:
             guard = f"type({py}) is str and {fn.type_of(b)} is str"
         else:
             guard = self.int_guard(fn, (py, b))
+            if guard == "True":  # both known ints
+                self.emit(fn, f"{py} {value.selector}= {b}")
+                return True
         self.emit(fn, f"if {guard}: {py} {value.selector.replace(',', '+')}= {b}")
-        self.emit(fn, f"else: {py} = {self.site_call(fn, value.selector, py)}({py}, {b})")
+        self.emit(fn, f"else:")
+        self.emit(fn, f"  {py} = {self.site_call(fn, value.selector, py)}({py}, {b})")
+        self.clear_slot_loop_flag(fn)
         return True
 
     def local_for(self, scope: Scope, sel: str, node: A.Send) -> Var | None:
@@ -459,14 +559,17 @@ class Compiler:
             else:
                 self.emit(fn, f"{t} = {self.const(prim)}({rcv}{extra})")
             return t
+        if self.plain:  # code that runs once: no call-site cache to make and compile
+            self.emit(fn, f"{t} = _send({rcv}, {sel!r}{extra})")
+            return t
         self.emit(fn, f"{t} = {self.site_call(fn, sel, rcv)}({rcv}{extra})")
         return t
 
     def site_call(self, fn: Fn, sel: str, rcv: str, site: str | None = None) -> str:
         """The target for ``rcv`` at a (new) call site: cache hit, or the slow path."""
         site = site or self.const(send_mod.new_site(sel))
-        if rcv in fn.ints:
-            return f"({site}.target if {site}.type is int else _miss({site}, {rcv}))"
+        if rcv in fn.ints:  # no type test: the site's int target resolves itself once
+            return f"{site}.int_target"
         same_object = "" if _is_literal(rcv) else f" or {rcv} is {site}.obj"
         return f"({site}.target if {fn.type_of(rcv)} is {site}.type{same_object} else _miss({site}, {rcv}))"
 
@@ -477,7 +580,7 @@ class Compiler:
         return " and ".join(f"{fn.type_of(n)} is int" for n in names) or "True"
 
     # -- inlining
-    def try_inline(self, fn: Fn, scope: Scope, node: A.Send) -> str | None:
+    def try_inline(self, fn: Fn, scope: Scope, node: A.Send, tail: bool = False) -> str | None:
         sel = node.selector
         if sel in _ARITH_OPS:
             return self.inline_arith(fn, scope, node)
@@ -485,13 +588,17 @@ class Compiler:
             return self.inline_concat(fn, scope, node)
         if sel.startswith("value"):
             return self.inline_value(fn, scope, node)
-        if not _inlinable_shape(node):
+        if not _inlinable_shape(node, self.shapes):
             return None
+        loop = sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat",
+                       "to:Do:", "to:By:Do:", "timesRepeat:")
+        if loop and fn.loops >= MAX_INLINED_LOOPS:
+            return None  # Python allows 20 nested loops in a function: this one is a real send
         if sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat"):
             return self.inline_while(fn, scope, node)
         if sel in ("to:Do:", "to:By:Do:", "timesRepeat:"):
             return self.inline_loop(fn, scope, node)
-        return self.inline_if(fn, scope, node)
+        return self.inline_if(fn, scope, node, tail)
 
     def inline_arith(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         a = self.expr(fn, scope, node.receiver)
@@ -501,8 +608,17 @@ class Compiler:
         op = _ARITH_OPS[node.selector]
         guard = self.int_guard(fn, (a, b))
         if guard == "True":  # both known ints: the result's type is known too
-            self.emit(fn, f"{t} = {a} {op} {b}")
+            if a[:1] != "(" and b[:1] != "(":  # int arithmetic cannot fail: no line of its
+                t = f"({a} {op} {b})"           # own, the expression goes where it is used
+            else:
+                self.emit(fn, f"{t} = {a} {op} {b}")
             (fn.ints if op in "+-*" else fn.bools).add(t)
+            return t
+        if self.slot_loop is not None:  # (statements: the fallback must clear the flag)
+            self.emit(fn, f"if {guard}: {t} = {a} {op} {b}")
+            self.emit(fn, "else:")
+            self.emit(fn, f"  {t} = {self.site_call(fn, node.selector, a)}({a}, {b})")
+            self.clear_slot_loop_flag(fn)
             return t
         self.emit(fn, f"{t} = {a} {op} {b} if {guard} "
                       f"else {self.site_call(fn, node.selector, a)}({a}, {b})")
@@ -517,10 +633,22 @@ class Compiler:
                       f"else {self.site_call(fn, ',', a)}({a}, {b})")
         return t
 
+    def value_of(self, fn: Fn, code: str) -> str:
+        """``code value``: a zero-argument block is called directly (no frame for the
+        send), anything else is sent value."""
+        if _is_literal(code) or not INLINE_ON["BLOCKS"]:
+            return self.plain_send(fn, code, "value", [])
+        t = self.tmp()
+        self.emit(fn, f"{t} = {code}.fn() if {fn.type_of(code)} is Block and {code}.arity == 0 "
+                      f"else {self.site_call(fn, 'value', code)}({code})")
+        return t
+
     def inline_value(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         rcv = self.expr(fn, scope, node.receiver)
         args = [self.expr(fn, scope, a) for a in node.args]
         self.span = node.span
+        if _is_literal(rcv):  # `5 value`: a literal is never a block
+            return self.plain_send(fn, rcv, node.selector, args)
         t = self.tmp()
         joined = ", ".join(args)
         extra = "".join(", " + a for a in args)
@@ -528,20 +656,33 @@ class Compiler:
                       f"else {self.site_call(fn, node.selector, rcv)}({rcv}{extra})")
         return t
 
-    def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None) -> None:
+    def inline_body(self, fn: Fn, scope: Scope, block: A.Block, args: list[str], result: str | None,
+                    tail: bool = False, direct: bool = False) -> None:
+        """A literal block's code, in line. ``direct``: the arguments are names of their
+        own (a loop's variable), which the block's parameters may simply be."""
         inner = Scope(scope, fn)
         params = [s for s in block.slots if s.kind is A.SlotKind.ARGUMENT]
         for slot, value in zip(params, args):
+            if direct:
+                inner.vars[slot.name] = Var(value, False, fn)
+                continue
             var = self.declare(inner, slot.name, False)
             self.emit(fn, f"{var.py} = {value}", slot.span)
-        self.init_locals(fn, inner, block.slots)
-        value = self.statements(fn, inner, block.code)
-        if result is not None:
+            if value in fn.ints:
+                fn.ints.add(var.py)
+        self.init_locals(fn, inner, block.slots, block.code)
+        value = self.statements(fn, inner, block.code, tail=tail)
+        if value is _RETURNED:
+            return
+        if tail:
+            self.emit(fn, f"return {value if value is not None else 'None'}")
+        elif result is not None:
             self.emit(fn, f"{result} = {value if value is not None else 'None'}")
 
     def fallback(self, fn: Fn, scope: Scope, node: A.Send, result: str, rcv: str | None,
                  done_args: tuple = ()) -> None:
-        """The real send, for when a guard fails; compiled without inlining.
+        """The real send, for when a guard fails; compiled without inlining. ``done_args``
+        are arguments already evaluated (None where one is still to be).
 
         Its blocks must be real closures, yet a variable they capture would become a
         closure cell in ``fn`` and slow down the inlined path too. So the variables they
@@ -549,12 +690,14 @@ class Compiler:
         after it (``fn`` itself does not run while the send does)."""
         box = f"_bx{next(self.counter)}"
         mark, indent, span = len(fn.lines), fn.indent, node.span
+        fn.lines.append((indent, "pass", span))  # where the box is made, if one is needed
         outer_box, self.box = self.box, (fn, box, [])
         fn.fixed.add(box)
         self.inline += 1
         try:
             r = rcv if rcv is not None else self.expr(fn, scope, node.receiver)
-            args = list(done_args) + [self.expr(fn, scope, a) for a in node.args[len(done_args):]]
+            done = list(done_args) + [None] * (len(node.args) - len(done_args))
+            args = [d if d is not None else self.expr(fn, scope, a) for d, a in zip(done, node.args)]
             self.span = span
             t = self.plain_send(fn, r, node.selector, args)
         finally:
@@ -562,21 +705,28 @@ class Compiler:
             boxed = self.box[2]
             self.box = outer_box
             fn.fixed.discard(box)
-        if boxed:
-            fn.lines[mark:mark] = [(indent, f"{box} = _Box()", span)] + [
-                (indent, f"{box}.{v} = {v}", span) for v in boxed]
+        if boxed:  # (one line, filled in: inserting lines would cost time per fallback)
+            fn.lines[mark] = (indent, "; ".join([f"{box} = _Box()"] + [
+                f"{box}.{v} = {v}" for v in boxed]), span)
+            if fn.used is not None:
+                fn.used.update(boxed)
             for v in boxed:
                 self.emit(fn, f"{v} = {box}.{v}", span)
         self.emit(fn, f"{result} = {t}", span)
 
-    def inline_if(self, fn: Fn, scope: Scope, node: A.Send) -> str:
+    def inline_if(self, fn: Fn, scope: Scope, node: A.Send, tail: bool = False) -> str:
+        """A conditional as Python's if/elif/else; in tail position each branch returns
+        its value itself (no result variable to store and load again)."""
         cond = self.expr(fn, scope, node.receiver)
+        # Arguments that are not literal blocks are evaluated before the send, in order,
+        # and the branch taken sends them value (Self: every object answers itself).
+        values = [None if isinstance(a, A.Block) else self.expr(fn, scope, a) for a in node.args]
         self.span = node.span
         if _is_literal(cond):  # `3 ifTrue: [...]`: test a name, not a literal
             literal, cond = cond, self.tmp()
             self.emit(fn, f"{cond} = {literal}")
         r = self.tmp()
-        then, otherwise = _branches(node)
+        then, otherwise = _branches(node, values)
         known = cond in fn.bools  # then no fallback for non-booleans is needed
         tests = ((f"if {cond}:", then), ("else:", otherwise)) if known else \
             ((f"if {cond} is True:", then), (f"elif {cond} is False:", otherwise))
@@ -584,22 +734,28 @@ class Compiler:
             self.emit(fn, test, node.span)
             fn.indent += 1
             if isinstance(body, A.Block):
-                self.inline_body(fn, scope, body, [], r)
+                self.inline_body(fn, scope, body, [], r, tail)
+            elif isinstance(body, _Evaluated):
+                self.emit(fn, f"{'return' if tail else r + ' ='} {self.value_of(fn, body.code)}",
+                          node.span)
             else:
-                self.emit(fn, f"{r} = {body}", node.span)
+                self.emit(fn, f"{'return' if tail else r + ' ='} {body}", node.span)
             fn.indent -= 1
         if not known:
             self.emit(fn, "else:", node.span)
             fn.indent += 1
-            self.fallback(fn, scope, node, r, cond)
+            self.fallback(fn, scope, node, r, cond, tuple(values))
+            if tail:
+                self.emit(fn, f"return {r}", node.span)
             fn.indent -= 1
-        return r
+        return _RETURNED if tail else r
 
     def inline_while(self, fn: Fn, scope: Scope, node: A.Send) -> str:
         sel = node.selector
         r = self.tmp()
         self.emit(fn, "while True:", node.span)
         fn.indent += 1
+        fn.loops += 1
         if sel == "repeat":
             self.inline_body(fn, scope, node.receiver, [], None)
         else:
@@ -615,6 +771,8 @@ class Compiler:
             fn.indent -= 1
             if node.args:
                 self.inline_body(fn, scope, node.args[0], [], None)
+        self.emit(fn, "pass")  # an empty body (`[] repeat`) is still a body
+        fn.loops -= 1
         fn.indent -= 1
         self.emit(fn, f"{r} = None", node.span)
         return r
@@ -638,10 +796,27 @@ class Compiler:
             args = [i]
         self.emit(fn, f"if {guard}:")
         fn.indent += 1
+        receivers = _slot_loop_receivers(node.args[-1], scope) if INLINE_ON["ARITH"] else None
+        outer_guard = self.slot_loop
+        if receivers:
+            ok = f"_ok{next(self.counter)}"
+            self.emit(fn, f"{ok} = False")
+            self.slot_loop = (ok, {scope.find(n).py for n in receivers}, [])
         self.emit(fn, loop)
+        fn.ints.add(i)  # range() counts with ints
         fn.indent += 1
-        self.inline_body(fn, scope, node.args[-1], args, None)
+        fn.loops += 1
+        if receivers:
+            mark = len(fn.lines)
+            self.emit(fn, "pass")  # the once-per-iteration check, filled in below
+        self.inline_body(fn, scope, node.args[-1], args, None, direct=True)
+        if receivers:
+            checks = " and ".join(f"{rcv} is {site}.dobj" for rcv, site in self.slot_loop[2])
+            if checks:
+                fn.lines[mark] = (fn.indent, f"if not {ok}: {ok} = {checks}", node.span)
+            self.slot_loop = outer_guard
         self.emit(fn, "pass")
+        fn.loops -= 1
         fn.indent -= 1
         self.emit(fn, f"{r} = {start}", node.span)
         fn.indent -= 1
@@ -654,15 +829,35 @@ class Compiler:
     # -- assembling Python source
     def assemble(self, fn: Fn, scope_params: list[str]) -> tuple[str, list]:
         """The source of a factory ``_make(K0, K1, ...)`` returning the function, and the
-        span of each line."""
+        span of each line. A method customized for an int ``self`` is two functions: the
+        specialized body, which calls the general one when ``self`` is not an int (kept
+        apart, its locals and closures would make every call's frame larger)."""
         out: list[str] = []
-        spans: list = [None, None]  # line numbers are 1-based; line 1 is the factory
+        spans: list = [None]  # line numbers are 1-based; line 1 is the factory
         consts = ", ".join(f"K{i}" for i in range(len(self.consts)))
         out.append(f"def _make({consts}):")
-        out.append(f"  def {fn.name}({', '.join(scope_params)}):")
         spans.append(None)
-        body = fn.lines
-        if fn.needs_home:
+        spec = fn.specialized
+        if spec is None:
+            self.define(out, spans, fn.name, scope_params, fn.lines, fn.needs_home)
+        else:
+            general = f"{fn.name}__any"
+            self.define(out, spans, general, scope_params, fn.lines, fn.needs_home)
+            body = [(1, "if type(self) is int:", None)] + [
+                (indent + 1, text, span) for indent, text, span in spec.lines] + [
+                (1, f"return {general}({', '.join(scope_params)})", None)]
+            self.define(out, spans, fn.name, scope_params, body, spec.needs_home)
+        out.append(f"  return {fn.name}")
+        spans.append(None)
+        return "\n".join(out) + "\n", spans
+
+    @staticmethod
+    def define(out: list, spans: list, name: str, params: list[str], body: list,
+               needs_home: bool) -> None:
+        """One ``def`` inside the factory (with the non-local return's home if needed)."""
+        out.append(f"  def {name}({', '.join(params)}):")
+        spans.append(None)
+        if needs_home:
             head = [(1, "_home = Home()", None), (1, "try:", None)]
             tail = [(1, "except NonLocalReturn as _e:", None),
                     (2, "if _e.home is _home: return _e.value", None),
@@ -673,12 +868,11 @@ class Compiler:
         for indent, text, span in body:
             out.append("  " + "  " * indent + text)
             spans.append(span)
-        out.append(f"  return {fn.name}")
-        spans.append(None)
-        return "\n".join(out) + "\n", spans
 
     def build(self, fn: Fn, params: list[str]):
         fn.finish()
+        if fn.specialized is not None:
+            fn.specialized.finish()
         source, spans = self.assemble(fn, params)
         filename = f"<uvm:{next(_unit_ids)}:{self.unit_name}>"
         # a line without a span of its own reports the nearest span above it
@@ -689,9 +883,24 @@ class Compiler:
             else:
                 last = s
         register_code(filename, CodeInfo(self.unit_name, self.core, tuple(spans), self.source or ""))
+        try:
+            code = compile(source, filename, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as e:  # limits of Python's compiler
+            why = e.msg if isinstance(e, SyntaxError) else type(e).__name__
+            raise CompileError(f"{self.unit_name}: this code is too deeply nested for Python to "
+                               f"compile ({why})") from None
         namespace: dict = {}
-        exec(compile(source, filename, "exec"), G, namespace)
+        exec(code, G, namespace)
         return namespace["_make"](*self.consts)
+
+
+def _slot_access(site: str, name: str) -> str:
+    """The generated access to data slot ``name`` through a site's cached holder: an
+    attribute of its slot bag (faster), or a subscript of its slot dictionary when the
+    name is a Python keyword."""
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"{site}.bag.{name}"
+    return f"{site}.slots[{name!r}]"
 
 
 def _is_int_literal(code: str) -> bool:
@@ -707,10 +916,23 @@ def _arity(block: A.Block) -> int:
     return sum(1 for s in block.slots if s.kind is A.SlotKind.ARGUMENT)
 
 
-def _branches(node: A.Send) -> tuple:
-    """(what runs when true, when false) for the if-like selectors: a block, or the
-    Python text of the value."""
-    a = node.args
+_RETURNED = "<returned>"  # statements() when its last statement returned its value itself
+
+
+class _Evaluated:
+    """A branch of an inlined conditional whose argument was not a literal block: its
+    value (the Python expression ``code``) is sent ``value`` when the branch is taken."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+
+def _branches(node: A.Send, values: list) -> tuple:
+    """(what runs when true, when false) for the if-like selectors: a block, an
+    ``_Evaluated`` argument, or the Python text of the value."""
+    a = [arg if v is None else _Evaluated(v) for arg, v in zip(node.args, values)]
     sel = node.selector
     if sel == "ifTrue:False:":
         return a[0], a[1]
@@ -720,10 +942,22 @@ def _branches(node: A.Send) -> tuple:
             "and:": (a[0], "False"), "or:": ("True", a[0])}[sel]
 
 
-def _inlinable_shape(node: A.Send) -> bool:
+def _inlinable_shape(node: A.Send, memo: dict | None = None) -> bool:
     """Is this a control-structure send whose literal blocks can become Python control flow?
     Inlining shares a block's variables across iterations, so it also requires that no
-    real closure inside those blocks could capture them."""
+    real closure inside those blocks could capture them. ``memo`` (id -> (node, answer))
+    keeps the answers of one compilation: nested conditionals ask about their insides again
+    and again, which without it costs time exponential in the nesting."""
+    memo = {} if memo is None else memo
+    hit = memo.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    answer = _shape_ok(node, memo)
+    memo[id(node)] = (node, answer)
+    return answer
+
+
+def _shape_ok(node: A.Send, memo: dict) -> bool:
     sel = node.selector
     if node.receiver is None or not node.args and sel not in ("whileTrue", "whileFalse", "repeat"):
         return False
@@ -732,14 +966,15 @@ def _inlinable_shape(node: A.Send) -> bool:
         if not isinstance(body, A.Block):
             return False
         blocks = [body]
-        ok = _arity(body) == (0 if sel == "timesRepeat:" else 1)
+        ok = _arity(body) <= (0 if sel == "timesRepeat:" else 1)  # fewer is Self's rule
         if sel == "to:By:Do:":
             ok = ok and isinstance(node.args[1], A.Integer) and node.args[1].value != 0
+    elif sel in ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:"):
+        # an argument that is not a literal block is sent value (every object answers it)
+        blocks = [a for a in node.args if isinstance(a, A.Block)]
+        ok = not any(_arity(b) for b in blocks)
     elif not all(isinstance(a, A.Block) for a in node.args):
         return False
-    elif sel in ("ifTrue:", "ifFalse:", "ifTrue:False:", "ifFalse:True:", "and:", "or:"):
-        blocks = list(node.args)
-        ok = not any(_arity(b) for b in blocks)
     elif sel in ("whileTrue:", "whileFalse:", "whileTrue", "whileFalse", "repeat"):
         blocks = list(node.args)
         ok = isinstance(node.receiver, A.Block) and not _arity(node.receiver) \
@@ -748,13 +983,152 @@ def _inlinable_shape(node: A.Send) -> bool:
             blocks.append(node.receiver)
     else:
         return False
-    return ok and not any(_contains_block(b.code) or _contains_block(
-        [s.value for s in b.slots if s.value is not None]) for b in blocks)
+    return ok and not any(_body_has_closure(b, memo) for b in blocks)
 
 
-def _contains_block(nodes) -> bool:
-    """Does a block literal that will stay a real closure occur in these statements?"""
-    stack = list(nodes)
+def _body_has_closure(block: A.Block, memo: dict) -> bool:
+    """Does a block literal that will stay a real closure occur in this block's code or
+    slot initialisers (the block itself being inlined)?"""
+    return any(_has_closure(n, memo) for n in block.code) or any(
+        _has_closure(s.value, memo) for s in block.slots if s.value is not None)
+
+
+def _has_closure(node, memo: dict) -> bool:
+    """Does a block literal that will stay a real closure occur in this expression?"""
+    key = ("closure", id(node))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if isinstance(node, A.Block):
+        answer = True
+    elif isinstance(node, A.Return):
+        answer = _has_closure(node.value, memo)
+    elif isinstance(node, A.Send):
+        parts = ([node.receiver] if node.receiver is not None else []) + list(node.args)
+        if node.selector in _INLINED and _inlinable_shape(node, memo):
+            answer = any(_body_has_closure(p, memo) if isinstance(p, A.Block)
+                         else _has_closure(p, memo) for p in parts)
+        else:
+            answer = any(_has_closure(p, memo) for p in parts)
+    elif isinstance(node, A.ObjectLiteral):
+        answer = any(_has_closure(n, memo) for n in node.code or ()) or any(
+            _has_closure(s.value, memo) for s in node.slots
+            if s.value is not None and not s.is_method)
+    else:
+        answer = False
+    memo[key] = (node, answer)
+    return answer
+
+
+def _slot_loop_receivers(block, scope: Scope) -> set[str] | None:
+    """The receivers (names of fixed variables) whose data slots the body of this inlined
+    loop reads and writes, when the body does nothing else but integer arithmetic and
+    local variables -- so that no UVM code can run between two of its slot accesses
+    unless an arithmetic guard fails (whose fallback then clears the loop's flag). None
+    when the body does anything more, or makes fewer than two slot accesses (the flag's
+    own test per iteration then costs what it saves)."""
+    if not isinstance(block, A.Block) or any(s.kind is not A.SlotKind.ARGUMENT for s in block.slots):
+        return None
+    params = {s.name for s in block.slots}
+    receivers: set[str] = set()
+    accesses = []
+
+    def fixed(name: str) -> bool:
+        var = scope.find(name)
+        return name not in params and var is not None and not var.assignable
+
+    def plain(node) -> bool:
+        if isinstance(node, (A.Integer, A.Float, A.String)):
+            return True
+        if not isinstance(node, A.Send) or node.resend is not None:
+            return False
+        sel, rcv = node.selector, node.receiver
+        if rcv is None:
+            if not node.args:  # a local, the loop's parameter
+                return sel in params or scope.find(sel) is not None
+            return (len(node.args) == 1 and sel.count(":") == 1 and sel.endswith(":")
+                    and sel[:-1] not in params and scope.find(sel[:-1]) is not None
+                    and scope.find(sel[:-1]).assignable and plain(node.args[0]))
+        if sel in _ARITH_OPS:
+            return plain(rcv) and plain(node.args[0])
+        if isinstance(rcv, A.Send) and rcv.receiver is None and not rcv.args \
+                and rcv.resend is None and fixed(rcv.selector) and not sel.startswith("_"):
+            if not node.args and sel[:1].isalpha():  # a data slot read, it may be
+                receivers.add(rcv.selector)
+                accesses.append(node)
+                return True
+            if len(node.args) == 1 and sel.count(":") == 1 and sel.endswith(":"):
+                receivers.add(rcv.selector)  # a data slot write, it may be
+                accesses.append(node)
+                return plain(node.args[0])
+        return False
+
+    return receivers if all(plain(stmt) for stmt in block.code) and len(accesses) > 1 else None
+
+
+def _stable_int_locals(slots, code) -> set[str]:
+    """The assignable locals among ``slots`` that hold an int all their life: initialised
+    with an integer literal, and every assignment to them anywhere in ``code`` (blocks
+    included) is an integer literal or +, - or * of such values and of such locals. Sound
+    while integer arithmetic is the core world's (the compiler's ARITH guard: redefining
+    it recompiles everything)."""
+    candidates = {s.name for s in slots
+                  if s.kind is A.SlotKind.ASSIGNABLE and isinstance(s.value, A.Integer)}
+    if not candidates:
+        return set()
+    assigned: dict[str, list] = {n: [] for n in candidates}
+    stack = [(n, frozenset()) for n in code]  # (node, names an inner scope shadows there)
+    while stack:
+        node, shadowed = stack.pop()
+        if isinstance(node, A.Return):
+            stack.append((node.value, shadowed))
+        elif isinstance(node, A.Send):
+            if node.receiver is None and node.resend is None and len(node.args) == 1 \
+                    and node.selector.count(":") == 1 and node.selector.endswith(":"):
+                name = node.selector[:-1]
+                if name in candidates and name not in shadowed:
+                    assigned[name].append((node.args[0], shadowed))
+            if node.receiver is not None:
+                stack.append((node.receiver, shadowed))
+            stack.extend((a, shadowed) for a in node.args)
+        elif isinstance(node, A.ObjectLiteral) and node.code is None:
+            stack.extend((s.value, shadowed) for s in node.slots
+                         if s.value is not None and not s.is_method)
+        elif isinstance(node, (A.ObjectLiteral, A.Block)):
+            inner = shadowed | {s.name for s in node.slots if s.kind is A.SlotKind.ARGUMENT}
+            for s in node.slots:  # an initialiser sees the slots declared before it
+                if s.kind is not A.SlotKind.ARGUMENT:
+                    if s.value is not None:
+                        stack.append((s.value, inner))
+                    inner = inner | {s.name}
+            stack.extend((c, inner) for c in node.code or ())
+    stable = set(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(stable):
+            if not all(_int_shaped(e, shadowed, stable) for e, shadowed in assigned[name]):
+                stable.discard(name)
+                changed = True
+    return stable
+
+
+def _int_shaped(node, shadowed, stable: set) -> bool:
+    if isinstance(node, A.Integer):
+        return True
+    if not isinstance(node, A.Send) or node.resend is not None:
+        return False
+    if node.receiver is None and not node.args:
+        return node.selector in stable and node.selector not in shadowed
+    return (node.selector in ("+", "-", "*") and node.receiver is not None
+            and _int_shaped(node.receiver, shadowed, stable)
+            and _int_shaped(node.args[0], shadowed, stable))
+
+
+def _repeats(stmt) -> bool:
+    """Could part of this statement run more than once per evaluation? Only through a
+    block (loops and conditionals take blocks; method slots are compiled on their own)."""
+    stack = [stmt]
     while stack:
         n = stack.pop()
         if isinstance(n, A.Block):
@@ -762,20 +1136,11 @@ def _contains_block(nodes) -> bool:
         if isinstance(n, A.Return):
             stack.append(n.value)
         elif isinstance(n, A.Send):
-            if n.selector in _INLINED and _inlinable_shape(n):
-                for part in (n.receiver, *n.args):
-                    if isinstance(part, A.Block):
-                        stack.extend(part.code)
-                        stack.extend(s.value for s in part.slots if s.value is not None)
-                    else:
-                        stack.append(part)
-                continue
             if n.receiver is not None:
                 stack.append(n.receiver)
             stack.extend(n.args)
         elif isinstance(n, A.ObjectLiteral):
-            if n.code is not None:
-                stack.extend(n.code)
+            stack.extend(n.code or ())
             stack.extend(s.value for s in n.slots if s.value is not None and not s.is_method)
     return False
 
@@ -827,6 +1192,9 @@ def compile_method(method: Method):
         from uvm.runtime.pymethods import compile_python_method
         return compile_python_method(method)
     literal, source = _literal_of(method)
+    prim = _primitive_body(literal)
+    if prim is not None:
+        return prim
     c = Compiler(method.selector, method.core, source, method)
     fn = Fn(_py_name(method.selector), [], None)
     scope = Scope(None, fn)
@@ -836,10 +1204,34 @@ def compile_method(method: Method):
             params.append(c.declare(scope, slot.name, False).py)
     fn.params = params
     fn.fixed |= set(params)
-    c.function(fn, scope, literal.slots, literal.code, result_self=True)
-    if "self" in fn.int_tests:
-        _customize_for_int(c, fn, scope, literal)
+    with _nesting_guard(f"{method.file}:{method.line}"):
+        c.function(fn, scope, literal.slots, literal.code, result_self=True)
+        if "self" in fn.int_tests:
+            _customize_for_int(c, fn, scope, literal)
     return c.build(fn, params)
+
+
+def _primitive_body(literal: A.ObjectLiteral):
+    """The primitive a method consists of, when its whole body is that primitive sent to
+    ``self`` with the method's own arguments in order (``do: b = (_Do: b)``, most of the
+    core world): the primitive is then the method, one Python frame less per send."""
+    code = literal.code
+    if len(code) != 1 or not isinstance(code[0], A.Send):
+        return None
+    send = code[0]
+    if not send.selector.startswith("_") or send.resend is not None:
+        return None
+    if send.receiver is not None and not isinstance(send.receiver, A.Self):
+        return None
+    args = [s.name for s in literal.slots if s.kind is A.SlotKind.ARGUMENT]
+    if len(args) != len(literal.slots) or len(send.args) != len(args):
+        return None  # locals run initialisers; a different argument list is real code
+    for arg, name in zip(send.args, args):
+        if not (isinstance(arg, A.Send) and arg.receiver is None and not arg.args
+                and arg.resend is None and arg.selector == name):
+            return None
+    from uvm.runtime.primitives import PRIMITIVES
+    return PRIMITIVES.get(send.selector)
 
 
 def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiteral) -> None:
@@ -852,21 +1244,71 @@ def _customize_for_int(c: Compiler, fn: Fn, scope: Scope, literal: A.ObjectLiter
     spec_scope = Scope(None, spec)
     spec_scope.vars = {name: Var(var.py, False, spec) for name, var in scope.vars.items()}
     c.function(spec, spec_scope, literal.slots, literal.code, result_self=True)
-    spec.finish()
-    fn.finish()
-    fn.lines = [(1, "if type(self) is int:", None)] + [
-        (indent + 1, text, span) for indent, text, span in spec.lines] + fn.lines
-    fn.needs_home = fn.needs_home or spec.needs_home
-    fn.finish = lambda: None  # both bodies are finished
+    fn.specialized = spec  # (assemble makes the general body a function of its own)
 
 
-def compile_program(program: A.Program, core: bool = False):
-    """A function (self) -> value running the program's statements with ``self`` = lobby."""
+PROGRAM_CHUNK = 2_000  # top-level statements compiled as one Python function
+
+
+def compile_program(program: A.Program, core: bool = False, names: tuple = ()):
+    """A function (self, *values) -> value running the program's statements with ``self``
+    = lobby. ``names`` are read-only variables of the program, given as ``values`` (the
+    REPL's ``it`` and ``out7``).
+
+    A long program is compiled in parts of ``PROGRAM_CHUNK`` statements, run one after
+    the other: top-level statements share no Python variables, and Python's compiler needs
+    memory in proportion to the function it compiles (a 100,000-statement script peaked
+    at 1.4 GB as one function). A top-level ``^`` ends the whole program, so a program
+    with one is compiled whole."""
+    statements = program.statements
+    if len(statements) <= PROGRAM_CHUNK or any(isinstance(s, A.Return) for s in statements):
+        return _compile_statements(program, statements, core, names)
+    parts = [_compile_statements(program, statements[i:i + PROGRAM_CHUNK], core, names)
+             for i in range(0, len(statements), PROGRAM_CHUNK)]
+
+    def run_parts(self, *values):
+        value = None
+        for part in parts:
+            value = part(self, *values)
+        return value
+    return run_parts
+
+
+def _compile_statements(program: A.Program, statements: tuple, core: bool, names: tuple):
     c = Compiler("<top level>", core, program.source)
     fn = Fn("top_level", ["self"], None)
+    c.run_once = statements
     scope = Scope(None, fn)
-    c.function(fn, scope, (), program.statements, result_self=False)
-    return c.build(fn, ["self"])
+    params = ["self"] + [c.declare(scope, name, False).py for name in names]
+    fn.params = params
+    fn.fixed |= set(params)
+    with _nesting_guard(program.span.file), _gc_paused():
+        c.function(fn, scope, (), statements, result_self=False)
+        return c.build(fn, params)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a unit compiles: a long program makes hundreds
+    of thousands of objects that all stay alive, and collecting them again and again
+    costs a quarter of the time (nothing compiled here needs collecting)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _nesting_guard(where: str):
+    """The compiler recurses over the tree: a tree deeper than the recursion limit (some
+    30,000 nested parentheses) is a UVM error, not a host one."""
+    try:
+        yield
+    except RecursionError:
+        raise CompileError(f"{where}: the program is nested too deeply to compile") from None
 
 
 def _py_name(selector: str) -> str:

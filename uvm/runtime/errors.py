@@ -124,7 +124,9 @@ def as_uvm_error(exc: BaseException) -> UvmError:
     elif isinstance(exc, ZeroDivisionError):
         err = UvmError("division by zero")
     elif isinstance(exc, MemoryError):
-        err = UvmError("out of memory")
+        err = UvmError(f"out of memory: {exc}" if str(exc) else "out of memory")
+    elif getattr(exc, "reported_as_is", False):  # the confinement's limits and refusals
+        err = UvmError(str(exc))
     else:
         err = UvmError(f"{type(exc).__name__}: {exc}")
     if not err.frames:
@@ -132,8 +134,9 @@ def as_uvm_error(exc: BaseException) -> UvmError:
     return err
 
 
-def format_error(err: UvmError) -> str:
-    """``Error: message``, the innermost user location, then the UVM backtrace."""
+def format_error(err: UvmError, source_lines: bool = False) -> str:
+    """``Error: message``, the innermost user location, then the UVM backtrace (with each
+    frame's source line under it when ``source_lines``)."""
     lines = [f"Error: {err.message}"]
     frames = err.frames
     user = [f for f in frames if not f.core]
@@ -150,7 +153,27 @@ def format_error(err: UvmError) -> str:
             lines.append(f"    ... {n} more frames ...")
         else:
             lines.append(f"    {f.name} ({f.location()})" + (f"  [{n} times]" if n > 1 else ""))
+            text = source_line(f.file, f.line) if source_lines else ""
+            if text:
+                lines.append(f"        {text}")
     return "\n".join(lines)
+
+
+def source_line(file: str, line: int) -> str:
+    """Line ``line`` of ``file``, stripped ("" when unknown): a file on disk, a text the
+    REPL registered with ``linecache`` (``<repl-7>``), or a core-world source."""
+    import linecache
+    text = linecache.getline(file, line)
+    if not text and file.startswith("stdlib/"):
+        from importlib import resources
+        try:
+            source = resources.files("uvm.stdlib").joinpath(file[len("stdlib/"):]).read_text(
+                encoding="utf-8")
+        except (OSError, ValueError):
+            return ""
+        found = source.splitlines()
+        text = found[line - 1] if 0 < line <= len(found) else ""
+    return text.strip()
 
 
 MAX_FRAMES = 20

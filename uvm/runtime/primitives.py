@@ -13,9 +13,12 @@ import sys
 
 from transaction.interfaces import TransientError
 
+from uvm.runtime import equality
 from uvm.runtime.errors import UvmError, as_uvm_error
-from uvm.runtime.objects import Block, Collector, Method, UvmDict, UvmList, UvmObject, UvmTree
-from uvm.runtime.printing import describe, number_string, string_literal
+from uvm.runtime.objects import (FAST_KEY_TYPES, Block, Collector, Key, Method, UvmDict,
+                                 UvmList, UvmObject, UvmSet, UvmTree)
+from uvm.runtime.printing import (describe_value, in_message, message_description,
+                                  number_string, print_string, string_literal)
 from uvm.runtime import send as send_mod
 from uvm.runtime.send import Message, send
 
@@ -27,11 +30,6 @@ def primitive(selector: str):
         PRIMITIVES[selector] = fn
         return fn
     return register
-
-
-def _print_string(value) -> str:
-    s = send(value, "printString")
-    return s if type(s) is str else str(s)
 
 
 def _fail(selector: str, why: str):
@@ -54,7 +52,9 @@ def _clone(obj):
     if type(obj) is UvmList:
         return UvmList(obj.data)
     if type(obj) is UvmDict:
-        return UvmDict(obj.data)
+        return UvmDict(obj.entries())
+    if type(obj) is UvmSet:
+        return UvmSet(obj.elements())
     return obj
 
 
@@ -78,6 +78,25 @@ def _remove_slot(obj, name):
     return obj
 
 
+@primitive("_Intend:As:")
+def _intend_as(obj, selector, text):
+    from uvm.runtime import intents
+    if not isinstance(obj, UvmObject) or type(selector) is not str or type(text) is not str:
+        _fail("_Intend:As:", "an object, a selector string and a text string are needed")
+    intents.note_intent(obj, selector, text)
+    return obj
+
+
+@primitive("_Intend:Example:Gives:")
+def _intend_example(obj, selector, expression, value):
+    from uvm.runtime import intents
+    if not isinstance(obj, UvmObject) or type(selector) is not str or type(expression) is not str:
+        _fail("_Intend:Example:Gives:", "an object, a selector string and an expression "
+              "string are needed")
+    intents.note_example(obj, selector, expression, value)
+    return obj
+
+
 @primitive("_SlotNames")
 def _slot_names(obj):
     return UvmList(list(obj._kinds) if isinstance(obj, UvmObject) else [])
@@ -85,11 +104,19 @@ def _slot_names(obj):
 
 @primitive("_ObjectPrintString")
 def _object_print_string(obj):
-    if isinstance(obj, UvmObject):
-        return describe(obj)
-    if isinstance(obj, Method):
-        return f"<method {obj.selector}>"
-    return f"<python {obj!r}>"
+    if type(obj) is Message:
+        return message_description(obj)
+    return describe_value(obj)
+
+
+@primitive("_IdentityHash")
+def _identity_hash(obj):
+    return equality.identity_hash(obj)
+
+
+@primitive("_Hash")
+def _hash(value):
+    return hash(value) if type(value) in (int, float, str) else equality.identity_hash(value)
 
 
 @primitive("_Write:")
@@ -102,7 +129,7 @@ def _write(obj, text):
 
 @primitive("_Error:")
 def _error(obj, message):
-    raise UvmError(message if type(message) is str else _print_string(message))
+    raise UvmError(message if type(message) is str else print_string(message))
 
 
 @primitive("_DoesNotUnderstand:")
@@ -111,16 +138,12 @@ def _does_not_understand(obj, message: Message):
     see ``send.synthesizer``) the missing method is written instead of failing."""
     if send_mod.synthesizer is not None and not message.selector.startswith("_"):
         return send_mod.synthesizer(obj, message)
-    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}",
-                   selector=message.selector, receiver=obj)
+    from uvm.runtime.typos import did_you_mean
+    raise UvmError(f"doesNotUnderstand: #{message.selector}, sent to {_short(obj)}"
+                   + did_you_mean(obj, message.selector), selector=message.selector, receiver=obj)
 
 
-def _short(value) -> str:
-    try:
-        s = _print_string(value)
-    except Exception:
-        s = object.__repr__(value)
-    return s if len(s) <= 60 else s[:57] + "..."
+_short = in_message
 
 
 @primitive("_With:")
@@ -130,11 +153,19 @@ def _with(a, b):
 
 # --- numbers ----------------------------------------------------------------------------------------
 
-def _numeric(selector, op):
+def _too_large(selector: str, a, b=None):
+    shown = _short(a) if b is None else f"{_short(a)} {selector} {_short(b)}"
+    raise UvmError(f"{selector}: the result of {shown} is too large for a float")
+
+
+def _numeric(selector, op, name):
     def prim(a, b):
         if type(b) not in (int, float) or type(a) not in (int, float):
-            _fail(selector, f"{_short(b)} is not a number")
-        return op(a, b)
+            _fail(selector, f"{_short(a if type(a) not in (int, float) else b)} is not a number")
+        try:
+            return op(a, b)
+        except OverflowError:
+            _too_large(name, a, b)
     PRIMITIVES[selector] = prim
 
 
@@ -142,7 +173,8 @@ def _divide(a, b):
     if b == 0:
         raise UvmError("division by zero")
     if type(a) is int and type(b) is int:
-        return a // b if a % b == 0 else a / b
+        q, r = divmod(a, b)
+        return q if r == 0 else a / b
     return a / b
 
 
@@ -152,31 +184,46 @@ def _floor_div(a, b):
     return a // b
 
 
-def _modulo(a, b):
+def _remainder(a, b):
+    """Self's ``%``: the remainder of division truncated toward zero, so it has the sign
+    of the receiver (``-7 % 2`` is ``-1``, ``7 % -2`` is ``1``)."""
     if b == 0:
         raise UvmError("division by zero")
-    return a % b
+    if type(a) is int and type(b) is int:
+        r = abs(a) % abs(b)
+        return -r if a < 0 else r
+    return math.fmod(a, b)
 
 
 def _power(a, b):
     try:
         return a ** b
-    except (OverflowError, ZeroDivisionError) as e:
-        raise UvmError(f"** failed: {e}") from None
+    except ZeroDivisionError:
+        raise UvmError("division by zero (0 ** a negative number)") from None
+    except OverflowError:
+        _too_large("**", a, b)
 
 
-for _sel, _op in {
-    "_Add:": lambda a, b: a + b, "_Sub:": lambda a, b: a - b, "_Mul:": lambda a, b: a * b,
-    "_Div:": _divide, "_FloorDiv:": _floor_div, "_Mod:": _modulo, "_Pow:": _power,
-    "_Lt:": lambda a, b: a < b, "_Gt:": lambda a, b: a > b,
-    "_Le:": lambda a, b: a <= b, "_Ge:": lambda a, b: a >= b,
-}.items():
-    _numeric(_sel, _op)
+for _sel, _op, _name in (
+    ("_Add:", lambda a, b: a + b, "+"), ("_Sub:", lambda a, b: a - b, "-"),
+    ("_Mul:", lambda a, b: a * b, "*"), ("_Div:", _divide, "/"),
+    ("_FloorDiv:", _floor_div, "//"), ("_Mod:", _remainder, "%"), ("_Pow:", _power, "**"),
+    ("_Lt:", lambda a, b: a < b, "<"), ("_Gt:", lambda a, b: a > b, ">"),
+    ("_Le:", lambda a, b: a <= b, "<="), ("_Ge:", lambda a, b: a >= b, ">="),
+):
+    _numeric(_sel, _op, _name)
 
 
 @primitive("_NumEq:")
 def _num_eq(a, b):
     return type(b) in (int, float) and a == b
+
+
+@primitive("_Gcd:")
+def _gcd(a, b):
+    if type(a) is not int or type(b) is not int:
+        _fail("gcd:", f"{_short(b)} is not an integer")
+    return math.gcd(a, b)
 
 
 @primitive("_Abs")
@@ -193,38 +240,88 @@ def _negated(a):
 def _sqrt(a):
     if a < 0:
         _fail("_Sqrt", "square root of a negative number")
-    return math.sqrt(a)
+    try:
+        return math.sqrt(a)
+    except OverflowError:  # an integer too large for a float may still have a float root
+        try:
+            return float(math.isqrt(a))
+        except OverflowError:
+            raise UvmError(f"sqrt: the square root of {_short(a)} is too large for a float") from None
 
 
 @primitive("_AsFloat")
 def _as_float(a):
     try:
         return float(a)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        raise UvmError(f"asFloat: {_short(a)} is too large for a float") from None
+    except (ValueError, TypeError):
         _fail("_AsFloat", f"{_short(a)} is not a number")
 
 
 @primitive("_AsInteger")
 def _as_integer(a):
     try:
-        return int(a) if type(a) is not str else int(a.strip())
-    except (ValueError, OverflowError):
+        if type(a) is str:
+            from uvm.syntax.integers import parse_integer
+            return parse_integer(a.strip())
+        return int(a)
+    except (ValueError, OverflowError, TypeError):
         _fail("_AsInteger", f"{_short(a)} is not an integer")
 
 
 @primitive("_NumPrintString")
 def _num_print_string(a):
-    return number_string(a)
+    return number_string(a) if type(a) in (int, float) else describe_value(a)
 
 
 # --- booleans -------------------------------------------------------------------------------------
 
+def _selector_for(n: int) -> str:
+    return "value" if not n else "value:" + "With:" * (n - 1)
+
+
+def too_few_arguments(block: Block, given: int):
+    raise UvmError(f"wrong number of arguments: this block takes {block.arity}, it was "
+                   f"given {given}")
+
+
 def call_block(block, *args):
-    """Run a block (or anything that answers value...) with arguments."""
-    if type(block) is Block and block.arity == len(args):
-        return block.fn(*args)
-    selector = "value" if not args else "value:" + "With:" * (len(args) - 1)
-    return send(block, selector, *args)
+    """Run a block (or anything that answers value...) with arguments, Self's way: a
+    block ignores arguments beyond those it declares; fewer is an error. (The usual
+    arities are spelled out: a call with ``*args`` would cost C stack, see stack.py.)"""
+    if type(block) is Block:
+        k = block.arity
+        if k <= len(args):
+            fn = block.fn
+            if k == 0:
+                return fn()
+            if k == 1:
+                return fn(args[0])
+            if k == 2:
+                return fn(args[0], args[1])
+            return fn(*args[:k])
+        too_few_arguments(block, len(args))
+    return send(block, _selector_for(len(args)), *args)
+
+
+def caller(block, n: int):
+    """A function of ``n`` arguments that runs ``block`` with them (see ``call_block``):
+    the block's own function when it takes exactly ``n``, so loops call it directly."""
+    if type(block) is Block:
+        k = block.arity
+        fn = block.fn
+        if k == n:
+            return fn
+        if k == 0:
+            return lambda *args: fn()
+        if k == 1:
+            return lambda a, *rest: fn(a)
+        if k < n:
+            return lambda *args: fn(*args[:k])
+        too_few_arguments(block, n)
+    selector = _selector_for(n)
+    return lambda *args: send(block, selector, *args)
 
 
 def _bool(selector, value):
@@ -243,23 +340,55 @@ def _not(value):
     return not _bool("_Not", value)
 
 
+@primitive("_BoolPrintString")
+def _bool_print_string(value):
+    if value is True or value is False:
+        return "true" if value else "false"
+    return describe_value(value)
+
+
+@primitive("_NilPrintString")
+def _nil_print_string(value):
+    return "nil" if value is None else describe_value(value)
+
+
 # --- blocks ----------------------------------------------------------------------------------------
 
-def _value(n):
-    selector = "_Value" if n == 0 else "_Value:" + "With:" * (n - 1)
+# value, value:, ... one function per arity: no *args call, so no C stack (see stack.py).
 
-    def prim(block, *args):
-        if type(block) is not Block:
-            _fail(selector, "the receiver must be a block")
-        if block.arity != len(args):
-            raise UvmError(f"wrong number of arguments: this block takes {block.arity}, "
-                           f"it was given {len(args)}")
-        return block.fn(*args)
-    PRIMITIVES[selector] = prim
+def _block_of(selector: str, block) -> Block:
+    if type(block) is not Block:
+        _fail(selector, "the receiver must be a block")
+    return block
 
 
-for _n in range(5):
-    _value(_n)
+@primitive("_Value")
+def _value0(block):
+    return call_block(block) if _block_of("_Value", block).arity else block.fn()
+
+
+@primitive("_Value:")
+def _value1(block, a):
+    k = _block_of("_Value:", block).arity
+    return block.fn(a) if k == 1 else call_block(block, a)
+
+
+@primitive("_Value:With:")
+def _value2(block, a, b):
+    k = _block_of("_Value:With:", block).arity
+    return block.fn(a, b) if k == 2 else call_block(block, a, b)
+
+
+@primitive("_Value:With:With:")
+def _value3(block, a, b, c):
+    k = _block_of("_Value:With:With:", block).arity
+    return block.fn(a, b, c) if k == 3 else call_block(block, a, b, c)
+
+
+@primitive("_Value:With:With:With:")
+def _value4(block, a, b, c, d):
+    k = _block_of("_Value:With:With:With:", block).arity
+    return block.fn(a, b, c, d) if k == 4 else call_block(block, a, b, c, d)
 
 
 @primitive("_NumArgs")
@@ -267,15 +396,21 @@ def _num_args(block):
     return block.arity
 
 
+@primitive("_BlockPrintString")
+def _block_print_string(block):
+    return "a block" if type(block) is Block else describe_value(block)
+
+
 def _while(selector: str, until: bool):
     def loop(cond, body):
+        test, run = caller(cond, 0), caller(body, 0)
         while True:
-            c = call_block(cond)
+            c = test()
             if c is until:
                 return None
             if c is not (not until):
                 _fail(selector, "the condition must answer a boolean")
-            call_block(body)
+            run()
     PRIMITIVES[f"_{selector[0].upper()}{selector[1:]}"] = loop
 
 
@@ -291,8 +426,6 @@ def _on_error(block, handler):
         raise  # a write conflict belongs to the image, which retries the evaluation
     except Exception as exc:  # noqa: BLE001 -- every UVM-level error, by design
         err = as_uvm_error(exc)
-        if type(handler) is Block and handler.arity == 0:
-            return handler.fn()
         return call_block(handler, err)
 
 
@@ -306,9 +439,10 @@ def _ensure(block, after):
 
 @primitive("_To:Do:")
 def _to_do(start, end, block):
+    run = caller(block, 1)
     i = start
     while i <= end:
-        call_block(block, i)
+        run(i)
         i += 1
     return start
 
@@ -317,17 +451,19 @@ def _to_do(start, end, block):
 def _to_by_do(start, end, step, block):
     if step == 0:
         _fail("to:By:Do:", "the step must not be zero")
+    run = caller(block, 1)
     i = start
     while (i <= end) if step > 0 else (i >= end):
-        call_block(block, i)
+        run(i)
         i += step
     return start
 
 
 @primitive("_TimesRepeat:")
 def _times_repeat(n, block):
+    run = caller(block, 0)
     for _ in range(n):
-        call_block(block)
+        run()
     return n
 
 
@@ -335,7 +471,14 @@ def _times_repeat(n, block):
 
 @primitive("_ErrorMessage")
 def _error_message(err):
+    if not isinstance(err, UvmError):
+        _fail("message", f"{_short(err)} is not an error")
     return err.message
+
+
+@primitive("_ErrorPrintString")
+def _error_print_string(err):
+    return f"an error: {err.message}" if isinstance(err, UvmError) else describe_value(err)
 
 
 # --- strings ----------------------------------------------------------------------------------------
@@ -348,7 +491,10 @@ def _str(selector, value):
 
 @primitive("_StrConcat:")
 def _str_concat(a, b):
-    return a + (b if type(b) is str else _print_string(b))
+    if type(b) is not str:
+        raise UvmError(f", needs a string argument, not {_short(b)} (send it printString "
+                       f"first)")
+    return a + b
 
 
 @primitive("_Size")
@@ -356,14 +502,17 @@ def _size(a):
     return len(a)
 
 
+def _index(selector: str, seq, index) -> int:
+    if type(index) is not int:
+        _fail(selector, f"index {_short(index)} is not an integer")
+    if not 0 <= index < len(seq):
+        raise UvmError(f"{selector} index {index} out of bounds (size {len(seq)})")
+    return index
+
+
 @primitive("_At:")
 def _at(seq, index):
-    if type(index) is not int:
-        _fail("at:", f"index {_short(index)} is not an integer")
-    try:
-        return seq[index]
-    except IndexError:
-        raise UvmError(f"at: index {index} out of bounds (size {len(seq)})") from None
+    return seq[_index("at:", seq, index)]
 
 
 @primitive("_StrUpper")
@@ -383,7 +532,7 @@ def _reversed(s):
 
 @primitive("_StrPrintString")
 def _str_print_string(s):
-    return string_literal(s)
+    return string_literal(s) if type(s) is str else describe_value(s)
 
 
 @primitive("_StrIncludes:")
@@ -393,6 +542,9 @@ def _str_includes(s, sub):
 
 @primitive("_CopyFrom:UpTo:")
 def _copy_from_up_to(seq, start, end):
+    if type(start) is not int or type(end) is not int or start < 0 or end < 0:
+        _fail("copyFrom:UpTo:", f"the bounds {_short(start)} and {_short(end)} must be "
+                                "integers of at least 0")
     part = seq[start:end]
     return part if type(seq) is str else UvmList(part)
 
@@ -417,64 +569,142 @@ def _list_add(lst, x):
 
 @primitive("_ListAt:Put:")
 def _list_at_put(lst, index, value):
-    try:
-        lst[index] = value
-    except (IndexError, TypeError):
-        raise UvmError(f"at:Put: index {_short(index)} out of bounds (size {len(lst)})") from None
+    lst[_index("at:Put:", lst, index)] = value
     return value
 
 
-def _items(c):
-    return c.data if type(c) is UvmList else list(c)
+def _items(c) -> list:
+    """The elements of a list (or of what ``do:`` may be sent to), for iterating."""
+    t = type(c)
+    if t is UvmList:
+        return c.data
+    if t is UvmSet:
+        return c.elements()
+    if t is Collector:
+        return c.items
+    if t is UvmDict:
+        return c.values()
+    _fail("do:", f"{_short(c)} is not a collection")
 
+
+# Iteration passes each element and its index (Self's do: passes the element and its key);
+# a block that declares fewer arguments gets fewer (see call_block). The loops are written
+# out per arity so that the usual block is called directly, one frame per element.
 
 @primitive("_Do:")
 def _do(lst, block):
-    for x in list(_items(lst)):
-        call_block(block, x)
+    items = list(_items(lst))
+    k = block.arity if type(block) is Block else 2
+    if k == 1:
+        fn = block.fn
+        for x in items:
+            fn(x)
+    elif k == 0:
+        fn = block.fn
+        for x in items:
+            fn()
+    else:
+        fn = caller(block, 2)
+        keys = items if type(lst) is UvmSet else range(len(items))  # a set's key: itself
+        for x, key in zip(items, keys):
+            fn(x, key)
     return lst
 
 
 @primitive("_WithIndexDo:")
 def _with_index_do(lst, block):
+    fn = caller(block, 2)
     for i, x in enumerate(list(_items(lst))):
-        call_block(block, x, i)
+        fn(x, i)
     return lst
 
 
+# (Plain loops rather than comprehensions: a comprehension is one more frame per level of a
+# recursion that goes through it.)
+
 @primitive("_Collect:")
 def _collect(lst, block):
-    return UvmList([call_block(block, x) for x in _items(lst)])
+    out = []
+    add = out.append
+    if type(block) is Block and block.arity == 1:
+        fn = block.fn
+        for x in _items(lst):
+            add(fn(x))
+    else:
+        fn = caller(block, 2)
+        for i, x in enumerate(_items(lst)):
+            add(fn(x, i))
+    return UvmList(out)
 
 
-@primitive("_Select:")
-def _select(lst, block):
-    return UvmList([x for x in _items(lst) if call_block(block, x) is True])
+def _filter(keep: bool):
+    def filter_(lst, block):
+        out = []
+        add = out.append
+        if type(block) is Block and block.arity == 1:
+            fn = block.fn
+            for x in _items(lst):
+                if (fn(x) is True) is keep:
+                    add(x)
+        else:
+            fn = caller(block, 2)
+            for i, x in enumerate(_items(lst)):
+                if (fn(x, i) is True) is keep:
+                    add(x)
+        return UvmList(out)
+    return filter_
 
 
-@primitive("_Reject:")
-def _reject(lst, block):
-    return UvmList([x for x in _items(lst) if call_block(block, x) is not True])
+PRIMITIVES["_Select:"] = _filter(True)
+PRIMITIVES["_Reject:"] = _filter(False)
 
 
 @primitive("_Detect:IfNone:")
 def _detect(lst, block, none):
-    for x in _items(lst):
-        if call_block(block, x) is True:
+    fn = caller(block, 2)
+    for i, x in enumerate(_items(lst)):
+        if fn(x, i) is True:
             return x
     return call_block(none)
 
 
 @primitive("_Inject:Into:")
 def _inject(lst, acc, block):
+    fn = caller(block, 2)
     for x in _items(lst):
-        acc = call_block(block, acc, x)
+        acc = fn(acc, x)
     return acc
 
 
 @primitive("_Includes:")
 def _includes(lst, x):
-    return any(_identical(x, y) or (type(x) is type(y) and x == y) for y in _items(lst))
+    if type(lst) is UvmSet:
+        return x in lst
+    return equality.index_of(_items(lst), x) >= 0
+
+
+@primitive("_IndexOf:")
+def _index_of(lst, x):
+    return equality.index_of(lst.data, x)
+
+
+@primitive("_ListRemove:IfAbsent:")
+def _list_remove(lst, x, absent):
+    i = equality.index_of(lst.data, x)
+    if i < 0:
+        return call_block(absent, x)
+    del lst[i]
+    return lst
+
+
+@primitive("_ListEq:")
+def _list_eq(lst, other):
+    return equality.lists_equal(lst, other)
+
+
+@primitive("_ListHash")
+def _list_hash(lst):
+    return equality.list_hash(lst)
 
 
 @primitive("_RemoveFirst")
@@ -493,31 +723,40 @@ def _remove_last(lst):
 
 @primitive("_Sorted")
 def _sorted(lst):
-    try:
-        return UvmList(sorted(_items(lst)))
-    except TypeError:
-        _fail("sorted", "the elements cannot be compared")
+    return UvmList(equality.sorted_values(_items(lst)))
+
+
+class _BlockOrder:
+    """A sort key: ``a`` goes before ``b`` when the block answers true for (a, b)."""
+
+    __slots__ = ("value", "before")
+
+    def __init__(self, value, before):
+        self.value, self.before = value, before
+
+    def __lt__(self, other) -> bool:
+        answer = self.before(self.value, other.value)
+        if answer is True or answer is False:
+            return answer
+        raise UvmError("sortedBy: the block must answer a boolean")
 
 
 @primitive("_SortedBy:")
 def _sorted_by(lst, block):
-    import functools
-
-    def compare(a, b):
-        if call_block(block, a, b) is True:
-            return -1
-        return 1 if call_block(block, b, a) is True else 0
-    return UvmList(sorted(_items(lst), key=functools.cmp_to_key(compare)))
+    before = caller(block, 2)
+    return UvmList(sorted(_items(lst), key=lambda x: _BlockOrder(x, before)))
 
 
 @primitive("_ListPrintString")
 def _list_print_string(lst):
-    return "list(" + ", ".join(_print_string(x) for x in _items(lst)) + ")"
+    if type(lst) is not UvmList:
+        return describe_value(lst)
+    return "list(" + ", ".join(print_string(x) for x in lst.data) + ")"
 
 
 @primitive("_AsList")
 def _as_list(c):
-    return UvmList(c.items if type(c) is Collector else _items(c))
+    return UvmList(list(_items(c)))
 
 
 @primitive("_CollectorAdd:")
@@ -525,72 +764,135 @@ def _collector_add(c, x):
     return Collector(c.items + [x])
 
 
-# --- dictionaries --------------------------------------------------------------------------------
+@primitive("_CollectorPrintString")
+def _collector_print_string(c):
+    if type(c) is not Collector:
+        return describe_value(c)
+    return _list_print_string(UvmList(c.items))
 
-def _key(k):
-    try:
-        hash(k)
-    except TypeError:
-        _fail("dictionary", f"{_short(k)} cannot be a key")
-    return k
+
+# --- dictionaries --------------------------------------------------------------------------------
+#
+# The index maps key_of(key) to the value (see uvm.runtime.objects): strings and numbers are
+# their own index keys, so the fast path is one type test and one dict lookup.
+
+_ABSENT = object()
 
 
 @primitive("_DictAt:IfAbsent:")
 def _dict_at_if_absent(d, k, absent):
-    try:
-        return d.data[_key(k)]
-    except KeyError:
-        return call_block(absent)
+    value = d.index().get(k if type(k) in FAST_KEY_TYPES else Key(k), _ABSENT)
+    if value is not _ABSENT:
+        return value
+    # (outside any except clause: a recursion through here must not chain exceptions)
+    if type(absent) is Block and absent.arity == 0:
+        return absent.fn()
+    return call_block(absent, k)
 
 
 @primitive("_DictAt:")
 def _dict_at(d, k):
     try:
-        return d.data[_key(k)]
+        return d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)]
     except KeyError:
         raise UvmError(f"at: key {_short(k)} not found") from None
 
 
 @primitive("_DictAt:Put:")
 def _dict_at_put(d, k, v):
-    d[_key(k)] = v
+    d.index()[k if type(k) in FAST_KEY_TYPES else Key(k)] = v
+    d._p_changed = True
     return v
 
 
 @primitive("_DictIncludesKey:")
 def _dict_includes_key(d, k):
-    return _key(k) in d.data
+    return (k if type(k) in FAST_KEY_TYPES else Key(k)) in d.index()
+
+
+@primitive("_DictIncludes:")
+def _dict_includes(d, v):
+    return equality.index_of(d.values(), v) >= 0
 
 
 @primitive("_DictRemoveKey:")
 def _dict_remove_key(d, k):
     try:
-        return d.pop(_key(k))
+        value = d.index().pop(k if type(k) in FAST_KEY_TYPES else Key(k))
     except KeyError:
         raise UvmError(f"removeKey: key {_short(k)} not found") from None
+    d._p_changed = True
+    return value
 
 
 @primitive("_DictKeys")
 def _dict_keys(d):
-    return UvmList(list(d.data))
+    return UvmList(d.keys())
 
 
 @primitive("_DictValues")
 def _dict_values(d):
-    return UvmList(list(d.data.values()))
+    return UvmList(d.values())
 
 
 @primitive("_DictKeysAndValuesDo:")
 def _dict_kv_do(d, block):
-    for k, v in list(d.data.items()):
-        call_block(block, k, v)
+    fn = caller(block, 2)
+    for k, v in d.entries():
+        fn(k, v)
+    return d
+
+
+@primitive("_DictDo:")
+def _dict_do(d, block):
+    """Self's do: on a dictionary: each value, then its key."""
+    fn = caller(block, 2)
+    for k, v in d.entries():
+        fn(v, k)
     return d
 
 
 @primitive("_DictPrintString")
 def _dict_print_string(d):
-    return "dictionary(" + ", ".join(f"{_print_string(k)} -> {_print_string(v)}"
-                                     for k, v in d.data.items()) + ")"
+    if type(d) is not UvmDict:
+        return describe_value(d)
+    return "dictionary(" + ", ".join(f"{print_string(k)} -> {print_string(v)}"
+                                     for k, v in d.entries()) + ")"
+
+
+# --- sets ------------------------------------------------------------------------------------------
+
+@primitive("_EmptySet")
+def _empty_set(obj):
+    return UvmSet()
+
+
+@primitive("_SetAdd:")
+def _set_add(st, x):
+    idx = st.index()
+    key = x if type(x) in FAST_KEY_TYPES else Key(x)
+    if key not in idx:
+        idx[key] = None
+        st._p_changed = True
+    return st
+
+
+@primitive("_SetRemove:IfAbsent:")
+def _set_remove(st, x, absent):
+    idx = st.index()
+    key = x if type(x) in FAST_KEY_TYPES else Key(x)
+    if key not in idx:
+        return call_block(absent, x)
+    del idx[key]
+    st._p_changed = True
+    return st
+
+
+@primitive("_SetPrintString")
+def _set_print_string(st):
+    if type(st) is not UvmSet:
+        return describe_value(st)
+    return "set(" + ", ".join(print_string(x) for x in st.elements()) + ")"
 
 
 # --- the Python bridge -------------------------------------------------------------------------
@@ -608,7 +910,9 @@ def to_python(value):
     if type(value) is UvmList:
         return list(value.data)
     if type(value) is UvmDict:
-        return dict(value.data)
+        return dict(value.entries())
+    if type(value) is UvmSet:
+        return set(value.elements())
     if type(value) is Block:
         return lambda *args: call_block(value, *args)
     return value
@@ -669,11 +973,10 @@ def _empty_tree(obj):
 @primitive("_TreeAt:IfAbsent:")
 def _tree_at_if_absent(t, k, absent):
     try:
-        return t._tree[_tree_key(k)]
-    except KeyError:
-        return call_block(absent)
+        value = t._tree.get(_tree_key(k), _ABSENT)
     except TypeError:
         _fail("tree", "numbers and strings cannot be mixed as keys of one tree")
+    return value if value is not _ABSENT else call_block(absent, k)
 
 
 @primitive("_TreeAt:Put:")
@@ -710,9 +1013,17 @@ def _tree_keys_from_to(t, lo, hi):
 
 @primitive("_TreeKeysAndValuesDo:")
 def _tree_kv_do(t, block):
+    fn = caller(block, 2)
     for k, v in t._tree.items():
-        call_block(block, k, v)
+        fn(k, v)
     return t
+
+
+@primitive("_TreePrintString")
+def _tree_print_string(t):
+    if type(t) is not UvmTree:
+        return describe_value(t)
+    return f"tree({t._length()} entries)"
 
 
 @primitive("_TreeCopy")

@@ -1,9 +1,10 @@
 """Python methods: slots whose method is Python source (the form the model writes).
 
 The source is one ``def`` whose first parameter is the receiver. It is compiled on first
-use after the image is opened, with a small set of builtins (no ``open``, ``exec``,
-``__import__``...): user code reaches Python modules through the ``python`` object instead.
-The model path audits its code before this (see ``uvm.llm``, later).
+use after the image is opened. A method a person wrote gets a small set of builtins (no
+``open``, ``exec``, ``__import__``...): user code reaches Python modules through the
+``python`` object instead. A method the model wrote is compiled and run confined, on
+every call (``uvm.runtime.confinement``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
 
 
 def compile_python_method(method: Method):
+    if (method.provenance or {}).get("synthesized"):
+        from uvm.runtime import confinement
+        return confinement.compile_method(method)
     try:
         tree = ast.parse(method.source, filename=method.file)
     except SyntaxError as e:

@@ -8,7 +8,8 @@ callable ``target(receiver, *args)``, and cached:
 * per map (``Map.targets``) for UvmObjects -- objects with one map behave alike;
 * per host type (``_type_targets``) for host values;
 * per call site (a ``Site`` in the generated code) for host values, so ``n fib`` on an int
-  costs one type check and a call.
+  costs one type check and a call (none when the compiler knows the receiver is an int:
+  ``Site.int_target``).
 
 A slot change invalidates exactly the selectors it can affect (the slot's name and its
 assignment selector); a parent change, an abort, or switching images empties everything.
@@ -19,8 +20,8 @@ import weakref
 
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import (ASSIGNABLE, PARENT, Block, Collector, Method, UvmDict,
-                                 UvmList, UvmObject, UvmTree, all_maps, instance_dict,
-                                 map_of, mark_changed, slots_of)
+                                 UvmList, UvmObject, UvmSet, UvmTree, all_maps, bag_of,
+                                 instance_dict, map_of, mark_changed, slots_of)
 
 
 class World:
@@ -44,6 +45,8 @@ class World:
         }
         if "tree" in t:  # core version 2 (an older image read without upgrading lacks it)
             self.trait_by_type[UvmTree] = t["tree"]
+        if "set" in t:  # core version 5
+            self.trait_by_type[UvmSet] = t["set"]
         self.foreign_trait = t["python"]
 
 
@@ -75,23 +78,33 @@ class Site:
     type it saw, or the last object it saw (valid until an invalidation resets it).
 
     When that object's message reads or assigns a data slot, the site also remembers the
-    holder's slot dictionary (``dobj``, ``slots``), so the generated code touches the
-    dictionary without a call (the key is the selector's slot name, which the generated
+    holder's slot dictionary (``dobj``, ``slots``, and ``bag``, the same dictionary as an
+    object's attributes), so the generated code touches the dictionary without a call (the key is the selector's slot name, which the generated
     code spells out). Two facts make that safe, and both end when a transaction or
     savepoint does: the dictionary stays the holder's (an object
     gets a new one when it is reloaded), and a write site's holder is already marked
     changed (the first, slow write marked it). So ``forget_objects`` must run after every
     commit, abort, savepoint and savepoint rollback."""
 
-    __slots__ = ("type", "obj", "target", "selector", "dobj", "slots", "__weakref__")
+    __slots__ = ("type", "obj", "target", "selector", "dobj", "slots", "bag", "int_target",
+                 "__weakref__")
 
     def __init__(self, selector: str):
         self.selector = selector
         self.reset()
 
     def reset(self) -> None:
-        self.type = self.target = self.slots = None
+        self.type = self.target = self.slots = self.bag = None
         self.obj = self.dobj = _NO_OBJECT
+        # What a site whose receiver the compiler knows to be an int calls: until the
+        # first send, a resolver that puts the target here (no type test per send).
+        self.int_target = self.resolve_int
+
+    def resolve_int(self, receiver, *args):
+        target = site_miss(self, receiver)
+        if type(receiver) is int:
+            self.int_target = target
+        return target(receiver, *args)
 
 
 _NO_OBJECT = object()  # what a site's object cache holds when empty (None is a receiver)
@@ -112,7 +125,8 @@ def site_miss(site: Site, receiver):
         site.type, site.obj = None, receiver
         data_slot = getattr(target, "data_slot", None)
         if data_slot is not None:
-            site.dobj, site.slots = receiver, slots_of(data_slot[0] or receiver)
+            holder = data_slot[0] or receiver
+            site.dobj, site.slots, site.bag = receiver, slots_of(holder), bag_of(holder)
             _slot_sites.append(site)
     else:
         target = host_target(receiver, site.selector)
@@ -311,7 +325,9 @@ def _holder_of(start, method: Method, seen: set):
 
 
 def resend(receiver, method: Method, selector: str, parent: str | None, *args):
-    """``resend.sel`` (parent None) or the directed ``p.sel`` from inside ``method``."""
+    """``resend.sel`` (parent None) or the directed ``p.sel`` from inside ``method``:
+    the lookup starts above the method's holder, or at the object in its slot ``p``;
+    ``self`` stays the receiver."""
     holder = _holder_of(receiver, method, set())
     if holder is None:
         raise UvmError(f"resend of {selector}: cannot find the method's holder")
@@ -319,9 +335,16 @@ def resend(receiver, method: Method, selector: str, parent: str | None, *args):
     if parent is None:
         found = _search(holder, selector, aname, set(), skip_self=True)
     else:
-        if not (holder._kinds.get(parent, 0) & PARENT):
-            raise UvmError(f"directed resend: {parent!r} is not a parent slot")
-        found = _search(holder._slots[parent], selector, aname, {id(holder)})
+        # Self's rule (its languageTests' testDirectedResendToANonParent): the lookup
+        # starts at the object in the holder's slot of that name, parent or not.
+        if parent not in holder._kinds:
+            raise UvmError(f"directed resend {parent}.{selector}: the method's holder has no "
+                           f"slot {parent!r}")
+        delegate = holder._slots[parent]
+        if type(delegate) is Method:
+            raise UvmError(f"directed resend {parent}.{selector}: slot {parent!r} holds a "
+                           f"method, not an object to resend to")
+        found = _search(delegate, selector, aname, {id(holder)})
     if found is None:
         return _dnu_target(selector)(receiver, *args)
     h, name, is_assign = found
@@ -367,7 +390,7 @@ def invalidate(name: str) -> None:
 def forget_objects() -> None:
     """Drop the sites' direct slot-dictionary caches (objects may have been reloaded)."""
     for site in _slot_sites:
-        site.dobj, site.slots = _NO_OBJECT, None
+        site.dobj, site.slots, site.bag = _NO_OBJECT, None, None
     _slot_sites.clear()
 
 

@@ -25,6 +25,8 @@ from typing import Iterator
 
 from lark.lexer import Lexer, Token
 
+from .integers import parse_integer
+
 OPERATOR_CHARS = "!@#$%^&*-+=~/?<>,;\\|"
 
 # Tokens after which an expression is complete: a line break may end it there, and a `-`
@@ -41,13 +43,16 @@ _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATOR = re.compile(r"[!@#$%^&*\-+=~/?<>,;\\|]+")
-_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'", re.S)
+# (Written "unrolled" -- runs of plain characters, then one escape at a time: the plainer
+# '(?:[^'\\]|\\.)*' makes Python's regex engine keep state per character, some 120 bytes
+# each, so a 5 MB string literal peaked at 640 MB.)
+_COMMENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_STRING = re.compile(r"'[^'\\]*(?:\\.[^'\\]*)*'", re.S)
 _DIGITS = re.compile(r"[0-9]+")
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
 _EXPONENT = re.compile(r"[eE][+-]?[0-9]+")
 # After a line break: does the next token continue the message (a capitalised keyword)?
-_CONTINUES = re.compile(r'(?:\s|"(?:[^"\\]|\\.)*")*[A-Z][A-Za-z0-9_]*:(?![A-Za-z0-9_])', re.S)
+_CONTINUES = re.compile(r'(?:\s|"[^"\\]*(?:\\.[^"\\]*)*")*[A-Z][A-Za-z0-9_]*:(?![A-Za-z0-9_])', re.S)
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "b": "\b", "a": "\a",
             "0": "\0", "\\": "\\", "'": "'", '"': '"', "?": "?"}
@@ -82,7 +87,6 @@ class Scanner:
         # "args" (after `[ :x`), "code". Only error messages use it.
         self.contexts: list[str] = []
         self.context: str | None = None     # the context the last token was read in
-        self.has_python = False
 
     # --- positions -----------------------------------------------------------------------
     def line_col(self, pos: int) -> tuple[int, int]:
@@ -277,7 +281,7 @@ class Scanner:
             if any(int(d, 36) >= base for d in m.group()):
                 raise ScanError(f"{m.group()!r} is not a number in radix {base} (leave a "
                                 f"space between a number and a name)", start)
-            value = _to_int(m.group(), base)
+            value = parse_integer(m.group(), base)
             pos = m.end()
             return self._token("INTEGER", src[start:pos], start, pos,
                                -value if negative else value)
@@ -300,7 +304,7 @@ class Scanner:
             raise ScanError("leave a space between a number and a name", pos)
         text = src[start:pos]
         if type_ == "INTEGER":
-            return self._token("INTEGER", text, start, pos, _to_int(text, 10))
+            return self._token("INTEGER", text, start, pos, parse_integer(text, 10))
         value = float(text)
         if value in (float("inf"), float("-inf")):
             raise ScanError(f"{text} is too large for a float", start)
@@ -352,20 +356,7 @@ class Scanner:
         lines = text.split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
-        self.has_python = True
         return self._token("PYTHON", self.source[pos:end + 3], pos, end + 3, "\n".join(lines))
-
-
-def _to_int(digits: str, base: int) -> int:
-    """``int(digits, base)`` without Python's limit on the length of the digit string
-    (UVM integers are unbounded); ``digits`` may carry a leading ``-``."""
-    if digits.startswith("-"):
-        return -_to_int(digits[1:], base)
-    value = 0
-    for i in range(0, len(digits), 4000):
-        chunk = digits[i:i + 4000]
-        value = value * base ** len(chunk) + int(chunk, base)
-    return value
 
 
 class UvmLexer(Lexer):

@@ -8,6 +8,7 @@ offending line; messages say what was expected in words, not terminal names.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -56,10 +57,11 @@ def parse(source: str, filename: str = "<input>") -> ast.Program:
     """Parse a whole program (a file, a ``-c`` string or one REPL input)."""
     scanner = Scanner(source)
     token = current_file.set(filename)
+    collecting = gc.isenabled()  # no cyclic GC while the tree grows: it only costs time
+    gc.disable()
     try:
         statements = get_parser().parse(scanner)
-        if scanner.has_python:
-            _check_python_methods(statements)
+        _check_placement(statements)
     except ScanError as err:
         raise _error(scanner, filename, err.message, err.pos) from None
     except BuildError as err:
@@ -76,6 +78,8 @@ def parse(source: str, filename: str = "<input>") -> ast.Program:
                      0) from err
     finally:
         current_file.reset(token)
+        if collecting:
+            gc.enable()
     return ast.Program(ast.Span(filename, 1, 1, 0, len(source)), tuple(statements), source)
 
 
@@ -85,32 +89,43 @@ def _error(scanner: Scanner, filename: str, message: str, pos: int) -> UvmSyntax
     return UvmSyntaxError(message, filename, line, col, scanner.line_text(line))
 
 
-# --- Python method literals ----------------------------------------------------------------
+# --- where literals may stand ---------------------------------------------------------------
 
-def _check_python_methods(statements) -> None:
-    """A Python method literal is only meaningful as the value of a constant slot."""
+def _check_placement(statements) -> None:
+    """Two rules that depend on where a literal stands: a Python method literal is only
+    meaningful as the value of a constant slot, and argument slots belong to methods and
+    blocks -- a code literal anywhere else runs at once, with nothing to pass them."""
     misplaced: list[int] = []
-    stack = list(statements)
+    arguments: list[ast.Slot] = []
+    stack = [(node, False) for node in statements]   # (node, is a method slot's value)
     while stack:
-        node = stack.pop()
+        node, is_method = stack.pop()
         if isinstance(node, ast.PythonMethod):
-            misplaced.append(node.span.start)
+            if not is_method:
+                misplaced.append(node.span.start)
         elif isinstance(node, ast.Slot):
-            if not (node.kind is ast.SlotKind.CONSTANT
-                    and isinstance(node.value, ast.PythonMethod)) and node.value is not None:
-                stack.append(node.value)
+            if node.value is not None:
+                stack.append((node.value, node.is_method))
         elif isinstance(node, (ast.ObjectLiteral, ast.Block)):
-            stack.extend(node.slots)
-            stack.extend(node.code or ())
+            if isinstance(node, ast.ObjectLiteral) and node.code is not None and not is_method:
+                arguments.extend(s for s in node.slots if s.kind is ast.SlotKind.ARGUMENT)
+            stack.extend((s, False) for s in node.slots)
+            stack.extend((c, False) for c in node.code or ())
         elif isinstance(node, ast.Send):
             if node.receiver is not None:
-                stack.append(node.receiver)
-            stack.extend(node.args)
+                stack.append((node.receiver, False))
+            stack.extend((a, False) for a in node.args)
         elif isinstance(node, ast.Return):
-            stack.append(node.value)
+            stack.append((node.value, False))
     if misplaced:
         raise BuildError("a Python method literal py'''...''' can only be the value of a "
                          "constant slot: 'name = py'''...''''", min(misplaced))
+    if arguments:
+        first = min(arguments, key=lambda s: s.span.start)
+        raise BuildError(f"argument slot ':{first.name}' outside a method or block: this code "
+                         f"runs at once, so nothing can pass it an argument (a method is the "
+                         f"value of a slot, 'name: {first.name} = ( ... )'; a block is "
+                         f"'[| :{first.name} | ... ]')", first.span.start)
 
 
 # --- turning Lark's UnexpectedToken into words ---------------------------------------------
@@ -203,8 +218,31 @@ def _unexpected(scanner: Scanner, filename: str, err: UnexpectedToken) -> UvmSyn
     # The scanner has already handed out `tok` (unless it is the end), so the token before
     # it is `before_last`.
     prev = scanner.last if tok.type == "$END" else scanner.before_last
-    message = _message(tok, prev, set(err.expected), scanner.in_slot_list)
+    expected = set(err.expected)
+    unclosed = _unclosed_bracket(scanner, filename, tok, prev, expected)
+    if unclosed is not None:
+        return unclosed
+    message = _message(tok, prev, expected, scanner.in_slot_list)
     pos = len(scanner.source) if tok.type == "$END" else tok.start_pos
     if tok.type == "$END" and prev is not None:
         pos = prev.start_pos if message.startswith("expected an argument") else prev.end_pos
     return _error(scanner, filename, message, pos)
+
+
+def _unclosed_bracket(scanner: Scanner, filename: str, tok, prev,
+                      expected: set[str]) -> UvmSyntaxError | None:
+    """A complete expression followed, on a later line, by the start of another: outside
+    brackets the line break would have ended the statement, so the likely mistake is the
+    bracket still open from an earlier line. Name it, and where it opened."""
+    if tok.type == "$END" or prev is None or not scanner.open_brackets:
+        return None
+    if prev.type not in OPERAND_END or _EXPRESSION_START in expected:
+        return None
+    opener = scanner.open_brackets[-1]
+    prev_line = scanner.line_col(max(prev.end_pos - 1, prev.start_pos))[0]
+    if not (opener.line < tok.line and prev_line < tok.line):
+        return None
+    message = (f"'{opener}' is not closed: it opened at line {opener.line}, column "
+               f"{opener.column}, and line {tok.line} starts another expression "
+               f"({_describe(tok)})")
+    return _error(scanner, filename, message, opener.start_pos)

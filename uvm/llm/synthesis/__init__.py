@@ -11,10 +11,12 @@ send it:
    the method library, ending in the method's exact signature (``prompt``,
    ``library``);
 3. takes the function from the answer (``answer``), audits it (``guardian``) and
-   compiles it with the sandbox's builtins (``sandbox``);
+   compiles it confined (``sandbox``, over ``uvm.runtime.confinement``: RestrictedPython,
+   the membrane, the write policy, bounded builtins and per-call limits);
 4. installs it inside a savepoint, runs the original send under a time and memory limit,
    then the user's examples; on any failure rolls the savepoint back and retries with the
-   error fed back (retries sample);
+   error fed back (retries sample); in approval mode asks the person, naming any object
+   besides the receiver that the run changed;
 5. on success keeps the method with its provenance, adds it to the method library and
    records the model and attempts in the transaction; when every attempt fails, raises a
    ``UvmError`` naming the selector, the last attempt's code and why it failed.
@@ -23,8 +25,8 @@ send it:
 
 The modules, one concern each: ``receiver`` (what a receiver understands, where a method
 goes), ``prompt`` and ``library`` (the brief and its worked examples), ``answer`` (from the
-model's text to a function), ``guardian`` (the audit), ``sandbox`` (running it under
-limits), ``pipeline`` (the driver), ``approval`` (asking the person at a terminal) and
+model's text to a function), ``guardian`` (the audit), ``sandbox`` (compiling it confined and
+running it under limits), ``pipeline`` (the driver), ``approval`` (asking the person at a terminal) and
 ``methods`` (listing, removing and regenerating what the model wrote).
 """
 from uvm.llm.synthesis.pipeline import (SynthesisFailed, Synthesizer, install, set_approver,

@@ -1,11 +1,33 @@
 """The PersistenceGuardian: an audit of model-written Python before any of it runs.
 
 A method the model writes is one ``def`` whose signature the pipeline dictated. The audit
-walks its syntax tree and rejects what could escape the sandbox (imports, ``_``-names,
-``exec``/``eval``/``open``...), what could defeat the time limit (``finally`` that
-returns or loops, loops inside handlers, handlers that catch everything), what is too big
-to review, and a method that breaks the Persistence Covenant: one that changes a value
-held by ``self`` in place must end with ``self._p_changed = True`` so the change is saved.
+is the first of two lines; the second, the one that holds against aliasing, is the
+run-time confinement every call of the method runs under (``uvm.runtime.confinement``).
+
+The audit (static, on the syntax tree) rejects:
+
+* escapes: imports, names and attributes starting with ``_`` (except the covenant's
+  ``self._p_changed = True``), ``exec``/``eval``/``compile``/``open``/``getattr`` by a
+  computed name and the other FORBIDDEN_CALLS, ``global``/``nonlocal``, classes,
+  decorators, async code, ``format``/``format_map``, frame and code attributes, the
+  ``python`` object, strings holding ``__``, a ``send`` whose selector is not a constant;
+* what defeats the time limit: ``finally`` (it runs while the limit unwinds), ``yield``
+  (generator functions), ``with`` (``__exit__``), a bare ``except`` or one naming anything
+  but builtin exception classes, loops inside handlers;
+* what is too big to review (MAX_NODES, MAX_DEPTH), and a method that breaks the
+  Persistence Covenant: one that changes a value held by ``self`` in place must end with
+  ``self._p_changed = True`` so the change is saved;
+* and whatever the run-time policy's compiler refuses (it is run here too, so the model
+  hears why in its feedback).
+
+Comprehensions and generator expressions are allowed: small models use them all the
+time, and they cannot hold a ``finally``.
+
+What the audit cannot stop is aliasing: ``s = self.send; s('python')`` passes it. That
+is why nothing rests on it alone: the run-time membrane checks the actual selector and
+object on every access, the write policy every change, the watchdog every call's time
+and memory, and the bounds every operation that could loop in C (see
+``uvm.runtime.confinement`` for what those do not stop).
 """
 from __future__ import annotations
 
@@ -74,6 +96,11 @@ def audit(source: str, signature: Signature | None = None) -> ast.FunctionDef:
         raise CovenantViolationError("decorators are not allowed", fn.lineno)
     _Audit().check(fn)
     _check_covenant(fn)
+    from uvm.runtime.confinement import PolicyError, check_source
+    try:
+        check_source(source)
+    except PolicyError as e:
+        raise CovenantViolationError("the confinement policy refuses it", fn.lineno, str(e)) from None
     return fn
 
 
@@ -173,6 +200,9 @@ class _Audit(ast.NodeVisitor):
                 self.fail("a bare except is not allowed (it would catch the time limit)", handler)
             if _catches_everything(handler.type):
                 self.fail("except BaseException is not allowed (it would catch the time limit)", handler)
+            if not _names_builtin_exceptions(handler.type):
+                self.fail("an except clause must name builtin exception classes (ValueError, "
+                          "KeyError, ...)", handler)
         for stmt in node.body + node.orelse:
             self.visit_depth(stmt, self.depth + 1)
         self.handler_depth += 1
@@ -185,6 +215,17 @@ class _Audit(ast.NodeVisitor):
             self.visit_depth(stmt, self.depth + 1)
         self.finally_depth -= 1
         self.handler_depth -= 1
+        if node.finalbody:
+            self.fail("finally blocks are not allowed (they run while the time limit unwinds)", node)
+
+    def visit_Yield(self, node):
+        self.fail("yield is not allowed (no generator functions; generator expressions are "
+                  "fine)", node)
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_With(self, node):
+        self.fail("with statements are not allowed", node)
 
     def _loop(self, node):
         if self.handler_depth:
@@ -209,6 +250,12 @@ class _Audit(ast.NodeVisitor):
 
     def visit_Lambda(self, node):
         self.generic_visit(node)
+
+
+def _names_builtin_exceptions(expr: ast.AST) -> bool:
+    from uvm.runtime.confinement.policy import EXCEPTIONS
+    names = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+    return bool(names) and all(isinstance(n, ast.Name) and n.id in EXCEPTIONS for n in names)
 
 
 def _catches_everything(expr: ast.AST) -> bool:

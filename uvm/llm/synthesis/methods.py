@@ -8,7 +8,6 @@ REPL's ``:methods`` are front ends over these functions; embedders call them dir
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from uvm.image.fileout import FileOutError, resolve_path, walk_paths
@@ -17,10 +16,12 @@ from uvm.runtime.compiler import compile_program
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import Method, UvmObject
 from uvm.runtime.printing import describe
+from uvm.runtime.provenance import lines as provenance_lines
+from uvm.runtime.provenance import send_source, when
 from uvm.syntax import parse
 
 ORIGIN = "methods"   # the history's origin for removals and regenerations
-ACTIONS = ("show", "remove", "regenerate")
+ACTIONS = ("show", "remove", "regenerate", "trust", "untrust")
 
 
 class MethodsError(Exception):
@@ -44,12 +45,30 @@ def is_synthesized(value) -> bool:
     return isinstance(value, Method) and bool((value.provenance or {}).get("synthesized"))
 
 
-def synthesized_methods(image, obj: UvmObject | None = None) -> list[SynthesizedMethod]:
+def synthesized_methods(image, obj: UvmObject | None = None,
+                        disabled: bool = False) -> list[SynthesizedMethod]:
     """The model-written methods of ``obj``, or of every object reachable from the lobby
-    through slots (nearest the lobby first). Reads slots only: no code runs."""
+    through slots (nearest the lobby first); ``disabled``: only those the re-audit of
+    the confinement policy disabled. Reads slots only: no code runs."""
     if obj is not None:
-        return _methods_of(obj, path_of(image, obj))
-    return [m for o, path in walk_paths(image.lobby, limit=None) for m in _methods_of(o, path)]
+        found = _methods_of(obj, path_of(image, obj))
+    else:
+        found = [m for o, path in walk_paths(image.lobby, limit=None) for m in _methods_of(o, path)]
+    return [m for m in found if _disabled(m)] if disabled else found
+
+
+def _disabled(entry: SynthesizedMethod) -> bool:
+    """Disabled by the re-audit, or failing the policy now (an image opened read-only
+    has not been audited again yet): the reason goes into the entry's provenance."""
+    if entry.provenance.get("disabled"):
+        return True
+    from uvm.runtime import confinement
+    try:
+        confinement.check_source(entry.source)
+    except confinement.PolicyError as e:
+        entry.provenance["disabled"] = f"it breaks the confinement policy {confinement.POLICY}: {e}"
+        return True
+    return False
 
 
 def _methods_of(obj: UvmObject, path: str | None) -> list[SynthesizedMethod]:
@@ -90,12 +109,36 @@ def remove_method(image, obj: UvmObject, selector: str) -> SynthesizedMethod:
     return entry
 
 
-def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) -> SynthesizedMethod:
+def set_trusted(image, obj: UvmObject, selector: str, trusted: bool = True) -> SynthesizedMethod:
+    """Lift (or put back) the per-call time and memory limits and the size bounds of a
+    model-written method; the membrane and its write policy stay either way. One recorded
+    evaluation (``undo`` takes it back)."""
+    entry = synthesized_method(image, obj, selector)
+
+    def change():
+        method = obj._slots[selector]
+        provenance = dict(method.provenance)
+        if trusted:
+            provenance["trusted"] = True
+        else:
+            provenance.pop("trusted", None)
+        method.provenance = provenance
+        method._fn = None  # compiled again, with the new setting, on its next send
+        obj._p_changed = True
+        send_mod.invalidate(selector)
+    image.run(change, f"{'trust' if trusted else 'untrust'} {entry.where} {selector}", ORIGIN)
+    return synthesized_method(image, obj, selector)
+
+
+def regenerate(image, obj: UvmObject, selector: str, send: str | None = None,
+               hint: str = "") -> SynthesizedMethod:
     """Have the model write ``obj``'s method ``selector`` again. In one transaction the
     method is removed and a message is sent that the model must answer by writing it: the
-    UVM expression ``send``, else the first send kept in the provenance. If that fails,
-    the transaction aborts and the old method stays. Needs the synthesizer installed for
-    this image (``uvm.llm.synthesis.install``)."""
+    UVM expression ``send``, else the first send kept in the provenance. The model is told
+    what it wrote before (and ``hint``, the person's words on what was wrong) and draws a
+    fresh sample, so it does not write the same method again. If that fails, the
+    transaction aborts and the old method stays. Needs the synthesizer installed for this
+    image (``uvm.llm.synthesis.install``)."""
     if getattr(send_mod.synthesizer, "image", None) is not image:
         raise MethodsError("regenerating needs a language model, and this run has none for "
                            "this image (--no-llm or UVM_LLM=none; give one with --llm SPEC; "
@@ -112,7 +155,12 @@ def regenerate(image, obj: UvmObject, selector: str, send: str | None = None) ->
                            f"{selector} again (the message was understood without it, or its "
                            f"method went to another object); send it to a receiver whose new "
                            f"methods go to {entry.where} (--send EXPR)")
-    image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    synthesizer = send_mod.synthesizer
+    synthesizer.rewriting[selector] = (entry.source, hint)
+    try:
+        image.run(again, f"regenerate {entry.where} {selector} by sending: {source}", ORIGIN)
+    finally:
+        synthesizer.rewriting.pop(selector, None)
     return synthesized_method(image, obj, selector)
 
 
@@ -135,36 +183,29 @@ def example_send(image, entry: SynthesizedMethod) -> str:
     if None in args:
         raise MethodsError(f"an argument of the send {entry.selector} was written for has no "
                            f"literal form (an object?){ask}")
-    if not args:
-        return f"{receiver} {entry.selector}"
-    if ":" not in entry.selector:  # binary
-        return f"{receiver} {entry.selector} {args[0]}"
-    parts = [p for p in entry.selector.split(":") if p]
-    return receiver + "".join(f" {part}: {arg}" for part, arg in zip(parts, args))
+    return send_source(entry.selector, receiver, args)
 
 
 # --- text for the front ends ----------------------------------------------------------------
 
 def table(entries: list[SynthesizedMethod]) -> str:
-    """One line per method: selector, where it is, model, attempts, when, sent from."""
-    head = ("selector", "where", "model", "attempts", "written", "sent from")
+    """One line per method: selector, where it is, model, attempts, when, limits, sent from
+    (or, for disabled methods, why they were disabled)."""
+    disabled = any(e.provenance.get("disabled") for e in entries)
+    head = ("selector", "where", "model", "attempts", "written", "limits",
+            "disabled because" if disabled else "sent from")
     rows = [(e.selector, e.where, str(e.provenance.get("model") or e.provenance.get("backend")),
-             str(e.provenance.get("attempts", "?")), _when(e.provenance.get("written")),
-             e.provenance.get("sent_from") or "") for e in entries]
+             str(e.provenance.get("attempts", "?")), when(e.provenance.get("written")),
+             "trusted" if e.provenance.get("trusted") else "limited",
+             (e.provenance.get("disabled") if disabled else e.provenance.get("sent_from")) or "")
+            for e in entries]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
     return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip()
                      for r in [head, *rows])
 
 
 def details(entry: SynthesizedMethod) -> str:
-    """The method's source and its provenance."""
+    """The method's source and its provenance, in words."""
     lines = [f"{entry.where} {entry.selector}, written by the model:", entry.source.rstrip(), ""]
-    for key, value in sorted(entry.provenance.items()):
-        lines.append(f"  {key}: {_when(value) if key == 'written' else value}")
+    lines += ["  " + line for line in provenance_lines(entry.provenance, entry.selector, entry.path)]
     return "\n".join(lines)
-
-
-def _when(stamp) -> str:
-    if not isinstance(stamp, (int, float)):
-        return "?"
-    return datetime.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")

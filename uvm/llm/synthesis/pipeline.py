@@ -13,7 +13,9 @@ from uvm.llm.synthesis.guardian import CovenantViolationError, Signature, change
 from uvm.llm.synthesis.prompt import Brief, arg_names_for
 from uvm.llm.synthesis.receiver import (describe_value, example_of, holder_for, type_name, typo_of,
                               understood_selectors)
-from uvm.llm.synthesis.sandbox import SandboxTimeout, compile_audited, limits
+from uvm.llm.synthesis.sandbox import (ConfinementBreach, SandboxMemoryError, SandboxTimeout,
+                                       compile_audited, limits)
+from uvm.runtime.confinement import membrane
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError, sending_line
 from uvm.runtime.objects import Method, UvmObject
@@ -26,6 +28,7 @@ MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_TOKENS = 160
 STOP = ("\n\n\n", "\nComplete:")  # the method's own end is found by ``method_ended``
 RETRY_TEMPERATURE = 0.7  # retries sample: greedy decoding would repeat the failed answer
+clock = time.monotonic   # how the pipeline times the model and the person (tests fake it)
 
 # Methods written in an evaluation whose commit then lost a write conflict: the retried
 # evaluation reuses them instead of asking the model again. (holder oid, selector) -> source
@@ -46,8 +49,11 @@ def install(image, attempts: int = ATTEMPTS, backend=None) -> "Synthesizer | Non
 
 
 def set_approver(approver) -> None:
-    """Ask ``approver(selector, code, where) -> bool`` before installing a model-written
-    method (None: install without asking). No effect when no synthesizer is installed."""
+    """Ask ``approver(selector, code, where) -> bool`` before keeping a model-written
+    method (None: keep it without asking). It is asked after the method's first run,
+    which happens confined in a savepoint, so that ``where`` can say which objects
+    besides its receiver the method changes; no means the savepoint is rolled back.
+    No effect when no synthesizer is installed."""
     if isinstance(send_mod.synthesizer, Synthesizer):
         send_mod.synthesizer.approver = approver
 
@@ -89,6 +95,14 @@ class SynthesisFailed(UvmError):
     pass
 
 
+class TryAgain(Exception):
+    """The person asked for another answer from the model (approval mode), with a hint."""
+
+    def __init__(self, hint: str = ""):
+        super().__init__(hint)
+        self.hint = hint
+
+
 class Synthesizer:
     """``synthesizer(receiver, message)``: write, audit, install and run the missing method."""
 
@@ -96,7 +110,7 @@ class Synthesizer:
                  seconds: float = TIME_LIMIT, memory_bytes: int | None = MEMORY_LIMIT):
         self.image = image
         # approval mode: approver(selector, code, where) -> bool is asked before a method
-        # is installed (the interactive REPL sets it; scripts and -c only with --approve)
+        # is kept (the interactive REPL sets it; scripts and -c only with --approve)
         self.approver = None
         # the typo check: synthesize_anyway skips it (--synthesize-anyway); confirm_typo(
         # selector, suggestion) -> bool lets the person at a terminal ask the model anyway
@@ -108,6 +122,12 @@ class Synthesizer:
         self._backend = backend
         self.seconds, self.memory_bytes = seconds, memory_bytes
         self.active = 0
+        # selector -> (the method being replaced, the person's hint): ``uvm methods
+        # regenerate`` tells the model what it wrote before, and a fresh sample is drawn
+        self.rewriting: dict[str, tuple[str, str]] = {}
+        self._waited = 0.0   # seconds the person spent on the approval question
+        self._in_model = 0.0  # seconds spent loading the model and generating
+        self._edited = False
 
     def backend(self):
         if self._backend is not None:
@@ -149,14 +169,25 @@ class Synthesizer:
         key = (getattr(holder, "_p_oid", None), selector)
         cached = _conflict_cache.pop(key, None) if key[0] is not None else None
         failures: list[tuple[str, str]] = []
-        started = time.monotonic()
+        started = clock()
+        self._waited = self._in_model = 0.0
+        self._edited = False
+        rewrite = self.rewriting.get(selector)
+        if rewrite is not None:
+            old, hint = rewrite
+            failures.append((old, "the person asked for it to be written again"
+                             + (f" ({hint})" if hint else "") + "; the method it replaces was:\n"
+                             + old.rstrip()))
         backend = None
         prompt_digest = None
         attempt = 0
         code = ""
         if cached is not None:
-            ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
-                                       {"reused": "after a write conflict"}, audit=audit)
+            try:
+                ok, value, why = self._try(receiver, selector, args, holder, signature, cached,
+                                           {"reused": "after a write conflict"}, audit=audit)
+            except TryAgain:
+                ok, value = False, None
             if ok:
                 return value
         examples = brief.examples()
@@ -170,9 +201,10 @@ class Synthesizer:
             if prompt_digest is None:
                 prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
             try:
-                answer = self._ask(backend, msgs, attempt)
+                answer = self._ask(backend, msgs, attempt, attempts, sample=bool(failures),
+                                   fresh=rewrite is not None)
             except LLMError as e:
-                raise UvmError(f"doesNotUnderstand: #{selector}: the model could not be asked: {e}",
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model could not be asked: {e}",
                                selector=selector, receiver=receiver) from None
             code = with_covenant_line(code_from_answer(answer, signature, brief.answer_start()))
             if hasattr(brief, "revise"):
@@ -188,9 +220,15 @@ class Synthesizer:
                                  "the answer was not a Python function (prose, not code)"))
                 code = answer.strip()
                 continue
-            ok, value, why = self._try(receiver, selector, args, holder, signature, code,
-                                       provenance, started=started, examples=examples,
-                                       audit=audit)
+            try:
+                ok, value, why = self._try(receiver, selector, args, holder, signature, code,
+                                           provenance, started=started, examples=examples,
+                                           audit=audit)
+            except TryAgain as again:
+                failures.append((code, "the person asked for another answer"
+                                 + (f": {again.hint}" if again.hint else "")))
+                attempts += 1  # the person's choice does not use up the model's attempts
+                continue
             if ok:
                 if getattr(brief, "remembered", True):
                     library.remember(self.image, holder, brief.example())
@@ -203,35 +241,42 @@ class Synthesizer:
             f"attempt failed: {failures[-1][1] if failures else '?'}\n{code_shown}",
             selector=selector, receiver=receiver)
 
-    def _ask(self, backend, msgs: list[dict], attempt: int) -> str:
-        """One answer from the model (greedy first; retries sample), with the time limit,
-        status line and Ctrl-C of every generation in an evaluation (``uvm.llm.generation``);
-        it ends as soon as the method has."""
-        what = f"writing #{self.writing} (attempt {attempt}/{self.attempts}"
-        return generate(backend, msgs, timeout=self.timeout, ended=method_ended,
-                        status=lambda s: what + (")" if s is None else f", {s:.1f} s)"),
-                        max_tokens=MAX_TOKENS, stop=STOP, seed=attempt,
-                        temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE)
+    def _ask(self, backend, msgs: list[dict], attempt: int, attempts: int,
+             sample: bool = False, fresh: bool = False) -> str:
+        """One answer from the model: greedy unless ``sample`` (a retry: greedy decoding
+        would repeat the failed answer), seeded by the attempt unless ``fresh`` (a
+        regeneration: each one draws anew). The time limit, status line and Ctrl-C are
+        those of every generation in an evaluation (``uvm.llm.generation``); it ends as
+        soon as the method has."""
+        what = f"writing #{self.writing} (attempt {attempt}/{attempts}"
+        began = clock()
+        try:
+            return generate(backend, msgs, timeout=self.timeout, ended=method_ended,
+                            status=lambda s: what + (")" if s is None else f", {s:.1f} s)"),
+                            loading=lambda text: f"{what}, loading the model: {text})",
+                            max_tokens=MAX_TOKENS, stop=STOP, seed=None if fresh else attempt,
+                            temperature=RETRY_TEMPERATURE if sample else 0.0)
+        finally:
+            self._in_model += clock() - began
 
     def _try(self, receiver, selector, args, holder, signature, code, provenance, started=None,
              examples=(), audit=None):
         """Audit (the guardian, then the brief's own ``audit`` if any), compile, install in
-        a savepoint, run, test against the user's examples; (ok, value, why)."""
+        a savepoint, run, test against the user's examples; in approval mode ask the person
+        (telling them what else the run changed); (ok, value, why)."""
         try:
             fn = compile_audited(code, signature, filename=f"<model:{selector}>")
             if audit is not None:
                 audit(code)
         except CovenantViolationError as e:
             return False, None, f"the guardian rejected it: {e}"
-        except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+        except Exception as e:  # noqa: BLE001 (compile errors the audit missed, the policy's)
             return False, None, f"it does not compile: {e}"
-        if self.approver is not None and not self.approver(
-                selector, code, where_it_goes(receiver, holder, self.image.lobby)):
-            raise UvmError(f"doesNotUnderstand: #{selector}: the model's method was not "
-                           "installed (declined)", selector=selector, receiver=receiver)
         tm = self.image.tm
         sp = tm.savepoint()
         send_mod.forget_objects()
+        # approval mode: writes outside the policy are noted, not refused, and shown
+        changed = membrane.recording = {} if self.approver is not None else None
         try:
             method = Method(selector, "python", code, signature.params[1:], f"<model:{selector}>",
                             1, 1, provenance=dict(provenance), core=False)
@@ -246,25 +291,119 @@ class Synthesizer:
         except SandboxTimeout as e:
             self._rollback(sp)
             return False, None, f"it was stopped: {e}"
-        except MemoryError:
+        except (MemoryError, SandboxMemoryError) as e:
             self._rollback(sp)
-            return False, None, "it ran out of memory (the memory bound was hit)"
+            return False, None, f"it ran out of memory (the memory bound was hit: {e})"
+        except ConfinementBreach as e:
+            self._rollback(sp)
+            return False, None, f"it was refused: {e}"
         except BaseException as e:  # noqa: BLE001
             self._rollback(sp)
             return False, None, f"running it raised {type(e).__name__}: {e}"
+        finally:
+            membrane.recording = None
         if value is None and not changes_self(code):  # it did nothing that anyone could see
             self._rollback(sp)
             return False, None, "it answered nothing (None) and changed nothing: return the result"
-        wrong = self._check_examples(examples)
+        membrane.recording = changed
+        try:
+            wrong = self._check_examples(examples)
+        finally:
+            membrane.recording = None
         if wrong is None and examples and not uses_its_inputs(code):
             wrong = "it ignores self and its arguments: compute the answer from them"
         if wrong is not None:
             self._rollback(sp)
             return False, None, wrong
+        if self.approver is not None:
+            edited = self._approve(receiver, selector, code, holder, method, changed, sp,
+                                   signature)
+            if edited is not None:  # the person's edit runs (confined) in its place
+                ok, value, why = self._try(receiver, selector, args, holder, signature, edited,
+                                           provenance, started, examples)
+                if not ok:
+                    self._edited = False
+                return ok, value, why
         if started is not None:
-            method.provenance["seconds"] = round(time.monotonic() - started, 3)
+            self._note_times(holder, selector, started)
         self._record(holder, selector, code, provenance)
         return True, value, ""
+
+    def _approve(self, receiver, selector, code, holder, method, changed: dict, sp,
+                 signature) -> str | None:
+        """Approval mode, after the confined first run: ask the person, telling them which
+        objects besides the receiver the run changed. Yes keeps the method, and those
+        objects become its grants (it may change them on later calls too); an edit the
+        guardian passes is returned, to be run in its place; no raises (nothing stays), and
+        "try again" raises ``TryAgain`` for another answer from the model."""
+        from uvm.llm.synthesis.approval import decision_of
+        where = where_it_goes(receiver, holder, self.image.lobby)
+        others = list(changed.values())
+        if others:
+            where += "; when run it also changed " + ", ".join(
+                name_of(o, self.image.lobby) for o in others) + \
+                " (keeping it lets it change those on every call)"
+        elif self._edited:  # the person's own edit, which changed nothing else: approved
+            return None
+        shown, note, refused = code, "", ""  # shown: the method, or a refused edit of it
+        while True:
+            began = clock()
+            try:
+                answer = (self.approver(selector, shown, where, note=note) if note
+                          else self.approver(selector, shown, where))
+            finally:
+                self._waited += clock() - began
+            decision = decision_of(answer)
+            if decision.action == "install" and shown is code:
+                self._grant(selector, code, method, others)
+                return None
+            if decision.action == "again":
+                self._rollback(sp)
+                raise TryAgain(decision.hint)
+            if decision.action == "install":  # the refused edit cannot be installed
+                note = refused + " (edit it again, or answer n)"
+                continue
+            if decision.action != "edit":
+                self._rollback(sp)
+                raise UvmError(f"doesNotUnderstand: #{selector}, and the model's method was "
+                               "not installed (declined)", selector=selector, receiver=receiver)
+            shown = with_covenant_line(decision.code)
+            try:
+                compile_audited(shown, signature, filename=f"<model:{selector}>")
+            except CovenantViolationError as e:
+                note = refused = f"The guardian rejected your edit: {e}"
+                continue
+            except Exception as e:  # noqa: BLE001 (compile errors the audit missed)
+                note = refused = f"Your edit does not compile: {e}"
+                continue
+            self._rollback(sp)
+            self._edited = True
+            return shown
+
+    def _grant(self, selector: str, code: str, method, others: list) -> None:
+        """The objects outside the write policy an approved method changed may be changed
+        by it from now on: recorded in its provenance and compiled into its policy."""
+        grants = {o._p_oid.hex(): name_of(o, self.image.lobby)
+                  for o in others if getattr(o, "_p_oid", None) is not None}
+        if grants:
+            method.provenance["may_change"] = grants
+            method._fn = compile_audited(code, None, f"<model:{selector}>",
+                                         grants=frozenset(bytes.fromhex(k) for k in grants))
+            send_mod.invalidate(selector)  # caches hold the function compiled without them
+
+    def _note_times(self, holder, selector: str, started: float) -> None:
+        """Record how long writing the method took -- the model's time and the person's
+        time on the approval question apart -- in the installed method's provenance. The
+        method is looked up again: checking the examples rolled a savepoint back, which
+        put a fresh copy of it in the holder."""
+        method = holder._slots[selector]
+        total = clock() - started
+        method.provenance = dict(method.provenance or {}, **{
+            "seconds": round(total - self._waited, 3),
+            "model_seconds": round(self._in_model, 3),
+            "waiting_seconds": round(self._waited, 3)},
+            **({"edited": True} if self._edited else {}))
+        holder._p_changed = True  # the method is part of its holder's state
 
     def _check_examples(self, examples) -> str | None:
         """Run each example (after the first send, in a savepoint rolled back after): None
@@ -282,7 +421,7 @@ class Synthesizer:
                         got = code(self.image.lobby)
                 except (KeyboardInterrupt, SystemExit):
                     raise
-                except SandboxTimeout as e:
+                except (SandboxTimeout, SandboxMemoryError) as e:
                     return f"the example `{expr}` was stopped: {e}"
                 except BaseException as e:  # noqa: BLE001
                     return f"the example `{expr}` raised {type(e).__name__}: {e}"

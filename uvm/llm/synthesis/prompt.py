@@ -10,6 +10,7 @@ from __future__ import annotations
 from uvm.llm.synthesis import library
 from uvm.llm.synthesis.guardian import Signature
 from uvm.llm.synthesis.receiver import core_objects, describe_value, parent_chain, start_of, type_name
+from uvm.runtime import intents
 from uvm.runtime import send as send_mod
 from uvm.runtime.objects import Method, UvmObject, map_of
 
@@ -136,25 +137,16 @@ class Brief:
                             f"For example: {shown}." if shown else "")
 
     def intent(self) -> str | None:
-        """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'``)."""
-        text = self._noted("intents")
-        return text if isinstance(text, str) else None
+        """An intent the user wrote for this selector (``obj intend: 'sel' As: 'text'``),
+        noted on the receiver or on the method's holder."""
+        return next((t for t in (intents.intent(o, self.selector)
+                                 for o in (self.receiver, self.holder)) if t), None)
 
     def examples(self) -> list[tuple[str, object]]:
         """The user's examples for this selector (``obj intend: 'sel' Example: 'expr'
         Gives: value``): (expression, value) pairs."""
-        pairs = self._noted("examples") or []
-        return [(p[0], p[1]) for p in pairs if len(p) == 2 and isinstance(p[0], str)]
-
-    def _noted(self, table: str):
-        """What ``intend:...`` noted for this selector in the ``table`` dictionary of the
-        receiver (where it stores it) or of the method's holder."""
-        for obj in (self.receiver, self.holder):
-            found = (getattr(obj, "_slots", None) or {}).get(table)
-            value = found.get(self.selector) if hasattr(found, "get") else None
-            if value:
-                return value
-        return None
+        return next((e for e in (intents.examples(o, self.selector)
+                                 for o in (self.receiver, self.holder)) if e), [])
 
     def worked_examples(self) -> list[library.Example]:
         """The library's methods most like this one: the seed and this image's own."""
