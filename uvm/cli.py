@@ -54,6 +54,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "methods": ("uvm.llm.commands:methods_command",
                 "model-written methods: list, show, remove, regenerate"),
     "route": ("uvm.cognition.commands:route_command", "which persona a text goes to"),
+    "memory": ("uvm.cognition.memory.commands:memory_command",
+               "memories: ingest, recall, curate, stats"),
     "ask": ("uvm.cognition.commands:ask_command", "one thought: a persona answers a question"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),
 }
@@ -280,6 +282,8 @@ def _install_synthesis(image, opts) -> int:
     synth = install(image)
     if synth is None:
         return 0
+    from uvm.cognition.memory.briefing import register
+    register()  # the brief tells the model what the image remembers about the send
     synth.synthesize_anyway = opts.synthesize_anyway
     if opts.approve:
         from uvm.llm.synthesis.approval import NoTerminal, TerminalApproval

@@ -14,7 +14,8 @@ with its prototypes in the ``.uvm`` file beside it:
 - ``facets`` (``30-facets.uvm``): a pillar's facet written on its first send by the
   synthesis pipeline from a facet brief, and the facet audit;
 - ``bridge``: the functions the prototypes call (through ``python import:``);
-- ``commands``: ``uvm route``.
+- ``commands``: ``uvm route``;
+- ``memory``: O-RAG, memories as objects in the image (its own package).
 
 This package imports ``uvm.llm``, ``uvm.image`` and ``uvm.runtime``, never the REPL.
 Importing it (which the bootstrap does to find its ``.uvm`` files) imports nothing.

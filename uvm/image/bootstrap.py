@@ -20,14 +20,16 @@ UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             6: ["80-intents.uvm", "90-examples.uvm"],
             7: ["cognition/10-personas.uvm", "cognition/20-router.uvm",
                 "cognition/30-facets.uvm"],
+            8: ["memory/memory.uvm"],
             9: ["cognition/40-cycle.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
-# own world, then the mind's prototypes (the personas and their codex). They are read as
-# files: the bootstrap imports none of their Python, so the image layer stays below them.
-WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition")
+# own world, then the mind's prototypes (the personas and their codex), then the memory's.
+# They are read as files: the bootstrap imports none of their Python, so the image layer
+# stays below them.
+WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition", "uvm.cognition.memory")
 
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:

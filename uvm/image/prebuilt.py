@@ -1,13 +1,13 @@
 """The core world, bootstrapped once and kept: a throw-away image starts from it.
 
-Filing the core world in from ``uvm/stdlib`` takes most of a ``uvm --memory -c`` run, and
-every such run (and every in-memory image of the test suite) used to do it again. So the
-records of a freshly bootstrapped world are saved in the user's cache directory
+Filing the core world in from its ``.uvm`` sources takes most of a ``uvm --memory -c``
+run, and every such run (and every in-memory image of the test suite) used to do it again.
+So the records of a freshly bootstrapped world are saved in the user's cache directory
 (``$UVM_CACHE_DIR``, else ``$XDG_CACHE_HOME/uvm``, else ``~/.cache/uvm``, as for the model
 cache) under a key made of everything that built them: the UVM and core-world versions,
-the Python version, and the size and modification time of every stdlib file and of the
-runtime's, the syntax's and the bootstrap's source files. When any of them changes, the
-key changes and the world is built (and saved) again.
+the Python version, and the size and modification time of every core-world source
+(uvm/stdlib, uvm/cognition) and of the runtime's, the syntax's and the bootstrap's source
+files. When any of them changes, the key changes and the world is built (and saved) again.
 
 An entry is written to a temporary file and renamed into place, so processes starting at
 the same time never read half of one (they may each build it; the last rename wins, and
@@ -39,7 +39,7 @@ def cache_dir() -> str:
 
 def world_key(package: str | None = None) -> str:
     """What the prebuilt world depends on, as a hex digest: the versions, and the size and
-    modification time of each file of the stdlib, the runtime, the syntax and the
+    modification time of each core-world source, of the runtime, the syntax and the
     bootstrap under ``package`` (default: this uvm package). Stat, not read: this runs at
     every start of a throw-away image."""
     import uvm

@@ -29,7 +29,11 @@ class GraphError(Exception):
 
 
 def dot_source(value, names: ObjectNames) -> str:
-    """DOT text for ``value``: the object, its parents up to the lobby, its object slots."""
+    """DOT text for ``value``: the object, its parents up to the lobby, its object slots;
+    for a memory, its neighbourhood in the memory's graph."""
+    from uvm.cognition.memory.store import is_memory
+    if is_memory(value):
+        return _memory_dot(value, names)
     lines = ["digraph uvm {", '  rankdir=BT;',
              '  node [shape=plaintext, fontname="Helvetica", fontsize=10];',
              '  edge [fontname="Helvetica", fontsize=9];']
@@ -71,6 +75,22 @@ def dot_source(value, names: ObjectNames) -> str:
                              f"[label={_quote(name)}, style=dashed, arrowhead=open];")
     if len(todo) > done:
         lines.append(f'  more [shape=note, label="{len(todo) - done} more objects not drawn"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _memory_dot(memory, names: ObjectNames) -> str:
+    """A memory and what it links to, each edge labelled with why."""
+    from uvm.cognition.memory.bridge import describe, links_with_reasons
+    from uvm.cognition.memory.store import is_memory
+    lines = ["digraph memory {", "  rankdir=LR;",
+             '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9];',
+             f"  m [style=\"rounded,bold\", label={_quote(describe(memory))}];"]
+    for i, (target, why) in enumerate(links_with_reasons(memory)[:MAX_NODES]):
+        label = describe(target) if is_memory(target) else short(target, names, 50)
+        lines.append(f"  n{i} [label={_quote(label)}];")
+        lines.append(f"  m -> n{i} [label={_quote(why)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -39,6 +39,7 @@ def inspect_value(value, names: ObjectNames) -> str:
         lines.extend(_slot_lines(value, name, kind, names))
     lines.extend(_facet_lines(value))
     lines.extend(_thought_lines(value))
+    lines.extend(_memory_lines(value, names))
     return "\n".join(lines)
 
 
@@ -63,6 +64,19 @@ def _facet_lines(obj: UvmObject) -> list[str]:
     for s in states:
         what = "written" if s.written else "only an intent: " + short(s.pillar.intent, None, 70)
         lines.append(f"  {s.selector:<16} {s.pillar.name}: {what}")
+    return lines
+
+
+def _memory_lines(obj: UvmObject, names: ObjectNames) -> list[str]:
+    """A memory's links: the memories of its graph (and why), then other objects."""
+    from uvm.cognition.memory.store import is_memory
+    if not is_memory(obj):
+        return []
+    from uvm.cognition.memory.bridge import describe, links_with_reasons
+    rows = links_with_reasons(obj)
+    lines = [describe(obj), "links: none" if not rows else f"links ({len(rows)}):"]
+    for target, why in rows:
+        lines.append(f"  {why}: {describe(target) if is_memory(target) else short(target, names, 70)}")
     return lines
 
 

@@ -105,7 +105,9 @@ def _kernel_class():
                 self._session = Session(image, filename="<cell>", origin="jupyter",
                                         approve=True)
                 from uvm.llm.synthesis import install
-                install(image)  # a not-understood message writes its method, with a model
+                if install(image) is not None:  # a not-understood message writes its method
+                    from uvm.cognition.memory.briefing import register
+                    register()  # ... told what the image remembers about the send
             return self._session
 
         # --- messages ------------------------------------------------------------------------

@@ -16,6 +16,28 @@ from uvm.runtime.objects import Method, UvmObject, map_of
 
 SHOTS = 3  # worked examples from the method library in each prompt
 
+# Lines a layer above adds to every brief (``uvm.cognition.memory.briefing``: the memories
+# most relevant to the selector and intent). Each provider is called with the Brief and
+# answers lines of text; one that fails adds nothing. uvm.llm never imports that layer:
+# the layer registers itself here.
+CONTEXT_PROVIDERS: list = []
+
+
+def register_context_provider(provider) -> None:
+    """Add ``provider(brief) -> list[str]`` to the brief (once)."""
+    if provider not in CONTEXT_PROVIDERS:
+        CONTEXT_PROVIDERS.append(provider)
+
+
+def provided_context(brief) -> list[str]:
+    lines: list[str] = []
+    for provider in CONTEXT_PROVIDERS:
+        try:
+            lines.extend(provider(brief) or ())
+        except Exception:  # noqa: BLE001 -- context is a help, never a reason to fail a send
+            continue
+    return lines
+
 
 def arg_names_for(selector: str, args: tuple) -> tuple[str, ...]:
     """Parameter names a small model reads right: the keyword parts when each is a plain
@@ -132,6 +154,7 @@ class Brief:
             extra.append("A method it already has:\n" + m.source.strip())
         if self.origin is not None:
             extra.append(f"The send is in this line: {self.origin[1]}")
+        extra.extend(provided_context(self))
         shown = "; ".join(f"`{expr}` gives {describe_value(value)}" for expr, value in self.examples())
         return request_text(self.example(), self.signature.source(), tuple(extra),
                             f"For example: {shown}." if shown else "")
