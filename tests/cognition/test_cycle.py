@@ -302,12 +302,24 @@ def test_the_status_line_names_persona_state_facet_and_seconds():
     assert text.startswith("ROBIN \u00b7 DELEGATING \u00b7 sage 2/3 \u00b7 ") and text.endswith(" s")
 
 
-def test_memory_is_asked_only_where_it_exists(scripted, image):
-    from uvm.cognition import recollection
-    has_memory = recollection._memory() is not None and recollection._has_store(image)
-    scripted(image, *first_thought())
+def test_a_thought_remembers_its_question_and_answer_and_the_next_recalls_them(scripted, image):
+    """The memory issue's store: a completed thought leaves its question and answer as
+    memories; the next thought is shown them in DECOMPOSING and SYNTHESIZING."""
+    backend = scripted(image, *first_thought(), *later_thought())
+    assert image.eval("memory size") == 0
     image.eval(f"robin ask: '{QUERY}'")
+    assert image.eval("memory size") == 2
+    texts = [r.text for r in __import__("uvm.cognition.memory.api", fromlist=["recall"]).recall(image, QUERY, k=2)]
+    assert QUERY in texts and WOVEN in texts
+    image.eval("robin ask: 'Where did I leave my keys?'")
     (c,) = cycle.last_trace["personas"]
-    if not has_memory:
-        assert c["memories"] == []
-    assert os.environ.get(cycle.BATCH_VARIABLE) is None
+    assert QUERY in c["memories"]
+    decompose, *_, weave = backend.requests[-5:]
+    assert QUERY in decompose.messages[-1][1] and "Things you remember" in weave.messages[0][1]
+
+
+def test_a_failed_thought_remembers_nothing(scripted, image):
+    scripted(image, *first_thought(weave=("", "")))
+    with pytest.raises(cycle.ThoughtFailed):
+        image.eval(f"robin ask: '{QUERY}'")
+    assert image.eval("memory size") == 0

@@ -17,11 +17,12 @@ RECALL_MIN_SCORE = 0.0    # memory's own scores rank; every one recalled is offe
 
 
 def _memory():
-    """The memory package's Python interface, or None when this UVM has none."""
+    """The memory package's Python interface (``uvm.cognition.memory.api``: not the package's
+    own ``recall``, which is also the name of a submodule), or None when this UVM has none."""
     if importlib.util.find_spec("uvm.cognition.memory") is None:
         return None
-    memory = importlib.import_module("uvm.cognition.memory")
-    return memory if hasattr(memory, "recall") and hasattr(memory, "remember_thought") else None
+    api = importlib.import_module("uvm.cognition.memory.api")
+    return api if hasattr(api, "recall") and hasattr(api, "remember_thought") else None
 
 
 def _has_store(image) -> bool:
