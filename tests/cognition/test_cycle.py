@@ -92,7 +92,10 @@ def test_the_cycle_is_idle_again_and_its_working_slot_cleared(scripted, image):
                       f"c stateName , ' ' , c working printString] value: {A_CYCLE}") == "IDLE nil"
 
 
-def test_the_second_thought_asks_the_written_facets_together(scripted, tmp_path):
+def test_the_second_thought_asks_the_written_facets_together(scripted, tmp_path, monkeypatch):
+    """The deferral that batches on the embedded model, here on the script double (which
+    answers the collected requests one after another)."""
+    monkeypatch.setattr(cycle, "_can_batch", lambda image: True)
     image = uvm.open(str(tmp_path / "b.fs"))
     scripted(image, *first_thought(), *later_thought())
     image.eval(f"robin ask: '{QUERY}'")
@@ -109,12 +112,17 @@ def test_the_second_thought_asks_the_written_facets_together(scripted, tmp_path)
 
 
 def test_without_batching_the_facets_are_asked_one_by_one(scripted, image, monkeypatch):
-    scripted(image, *first_thought(), *later_thought())
+    monkeypatch.setattr(cycle, "_can_batch", lambda image: True)
+    scripted(image, *first_thought(), *later_thought(), *later_thought())
     image.eval(f"robin ask: '{QUERY}'")
     monkeypatch.setenv(cycle.BATCH_VARIABLE, "0")
     image.eval(f"robin ask: '{QUERY}'")
     (c,) = cycle.last_trace["personas"]
     assert c["batch"] is None and [f["answer"] for f in c["facets"]] == PARTS
+    monkeypatch.undo()
+    image.eval(f"robin ask: '{QUERY}'")          # the script double cannot batch
+    (c,) = cycle.last_trace["personas"]
+    assert c["batch"] is None and not any(f["batched"] for f in c["facets"])
 
 
 def test_an_unreadable_decomposition_sends_the_query_to_every_pillar(scripted, image):

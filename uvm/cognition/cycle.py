@@ -250,7 +250,7 @@ def delegate(image, cycle: UvmObject) -> None:
     if not subs:
         raise UvmError("there are no sub-questions to delegate")
     written = {s.selector for s in facet_status(persona) if s.written}
-    deferred = [s for s in subs if s[1] in written] if batching() else []
+    deferred = [s for s in subs if s[1] in written] if batching() and _can_batch(image) else []
     if len(deferred) < 2:
         deferred = []
     answers: dict[str, str] = {}
@@ -287,6 +287,15 @@ def delegate(image, cycle: UvmObject) -> None:
         partials.append(UvmList([pillar, answer]))
         trace.facets.append({**rows[selector], "answer": answer})
     working["partials"] = UvmList(partials)
+
+
+def _can_batch(image) -> bool:
+    """Whether this run's backend answers several prompts in one batch (the embedded model
+    does; a server or a test double would only answer them one after another, without
+    the status line and time limit each generation has on its own)."""
+    from uvm.llm.batch import can_batch
+    from uvm.llm.settings import evaluation_backend
+    return can_batch(evaluation_backend(image))
 
 
 def _facet_answer(value, selector: str, pillar: str) -> str:
