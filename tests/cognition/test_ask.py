@@ -109,3 +109,21 @@ def test_a_real_thought_end_to_end(tmp_path):
 
 def test_the_fault_hook_is_off_by_default():
     assert cycle.inject_fault is None
+
+
+def test_ctrl_c_in_a_thought_dooms_it_and_the_repl_goes_on(scripted, tmp_path, monkeypatch):
+    image = uvm.open(str(tmp_path / "c.fs"))
+    session = Session(image)
+    scripted(image, *first_thought())
+    before = open(tmp_path / "c.fs", "rb").read()
+
+    def interrupted(image, cyc):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cycle, "delegate", interrupted)
+    out = session.run(f"robin ask: '{QUERY}'")
+    assert out.kind == "interrupted"
+    assert cycle.last_trace["failure"]["reason"] == "interrupted (Ctrl-C)"
+    assert open(tmp_path / "c.fs", "rb").read() == before
+    assert session.run("robin facets size").output == "0"
+    assert session.run("3 + 4").output == "7"
+    image.close()
