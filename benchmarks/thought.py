@@ -11,7 +11,7 @@ questions, and of the whole thought.
 
 Batching. For the first ``--gain N`` questions, the same three sub-questions of that
 thought's DELEGATING are answered again by the facets twice, in alternating order: one
-after another (the baseline, ``UVM_THOUGHT_BATCH=0``'s path) and in one batch (the default
+after another (the baseline, the default path) and in one batch (``UVM_THOUGHT_BATCH=1``'s
 path), each in an evaluation that is rolled back. Reported: seconds of each, p50, and the
 ratio baseline / batched measured in the same run.
 
@@ -66,6 +66,7 @@ def pct(values, q):
 
 
 def timing(n_questions: int, n_gain: int, out: dict) -> None:
+    """The thoughts run with the run's setting of ``UVM_THOUGHT_BATCH`` (off by default)."""
     import uvm
     from uvm.cognition.commands import _literal
     from uvm.cognition import cycle

@@ -96,7 +96,7 @@ def test_a_real_thought_end_to_end(tmp_path):
                    question, env={"UVM_LLM_TIMEOUT": "1200"}, timeout=REAL_DEADLINE)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
-    assert "SYNTHESIZING" in done.stderr and "in one batch" in done.stderr
+    assert "SYNTHESIZING" in done.stderr and "gate, attempt 1" in done.stderr
     history = uvm_cli("history", "--image", path, "-n", "1").stdout
     assert f"thought   ROBIN: {question}" in history
     entry = history.split()[0]

@@ -5,7 +5,6 @@ A script's answers come in the order the thought asks: the decomposition, then f
 pillar its facet's code (on first use) and its answer, then the weave (and its retry)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -96,6 +95,7 @@ def test_the_second_thought_asks_the_written_facets_together(scripted, tmp_path,
     """The deferral that batches on the embedded model, here on the script double (which
     answers the collected requests one after another)."""
     monkeypatch.setattr(cycle, "_can_batch", lambda image: True)
+    monkeypatch.setenv(cycle.BATCH_VARIABLE, "1")
     image = uvm.open(str(tmp_path / "b.fs"))
     scripted(image, *first_thought(), *later_thought())
     image.eval(f"robin ask: '{QUERY}'")
@@ -115,11 +115,11 @@ def test_without_batching_the_facets_are_asked_one_by_one(scripted, image, monke
     monkeypatch.setattr(cycle, "_can_batch", lambda image: True)
     scripted(image, *first_thought(), *later_thought(), *later_thought())
     image.eval(f"robin ask: '{QUERY}'")
-    monkeypatch.setenv(cycle.BATCH_VARIABLE, "0")
-    image.eval(f"robin ask: '{QUERY}'")
+    image.eval(f"robin ask: '{QUERY}'")          # batching is off by default
     (c,) = cycle.last_trace["personas"]
     assert c["batch"] is None and [f["answer"] for f in c["facets"]] == PARTS
     monkeypatch.undo()
+    monkeypatch.setenv(cycle.BATCH_VARIABLE, "1")
     image.eval(f"robin ask: '{QUERY}'")          # the script double cannot batch
     (c,) = cycle.last_trace["personas"]
     assert c["batch"] is None and not any(f["batched"] for f in c["facets"])

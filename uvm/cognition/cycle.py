@@ -14,8 +14,9 @@ is here (the states call it through ``cognition``):
 - DECOMPOSING: the persona splits the query, one sub-question per pillar
   (``weaving.parse_subqueries``: the query itself for a pillar it could not read);
 - DELEGATING: each sub-question to its pillar's facet (a facet not yet written is written
-  by the facet mechanism on that send); the written ones are collected first and answered
-  in one batch where the backend can (``personas.Deferral``, ``uvm.llm.batch``);
+  by the facet mechanism on that send); with ``UVM_THOUGHT_BATCH=1`` the written ones are
+  collected first and answered in one batch where the backend can (``personas.Deferral``,
+  ``uvm.llm.batch``);
 - SYNTHESIZING: the weave (``weaving.weave_messages``) and the quality gate (``gate``), one
   retry with the gate's reason, then FAILED;
 - COMPLETE: the working slot is cleared and the cycle is idle again;
@@ -49,7 +50,10 @@ FACET_TOKENS = 80         # a facet's partial answer: a few sentences
 WEAVE_TOKENS = 120        # two or three sentences
 MAX_PERSONAS = 2           # the orchestrator thinks with at most this many of the picked
 GATE_ATTEMPTS = 2          # the weave, and one retry with the gate's reason
-BATCH_VARIABLE = "UVM_THOUGHT_BATCH"   # 0: the facets one after another (the baseline)
+# 1: the written facets answered in one batched generation where the backend can. Off by
+# default: on this project's 2 shared CPU cores the batch measured slower than the facets
+# one after another (benchmarks/thought.py; the figures are in issue 13's closing note).
+BATCH_VARIABLE = "UVM_THOUGHT_BATCH"
 THOUGHT_KEY = "uvm.thoughts"           # transaction metadata: the thoughts it completed
 CLAIMED_ORIGIN = "uvm.claimed_origin"  # read by uvm.image.history.record,
 CLAIMED_SUMMARY = "uvm.claimed_summary"  # with the line it puts first
@@ -74,7 +78,7 @@ class ThoughtFailed(UvmError):
 
 
 def batching() -> bool:
-    return os.environ.get(BATCH_VARIABLE, "1").strip() not in ("0", "no", "off", "false")
+    return os.environ.get(BATCH_VARIABLE, "0").strip() in ("1", "yes", "on", "true")
 
 
 def _digest(messages: list[dict]) -> str:
