@@ -59,6 +59,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
               "capabilities for HTTP APIs: grant, list, revoke, log, outbox"),
     "memory": ("uvm.cognition.memory.commands:memory_command",
                "memories: ingest, recall, curate, stats"),
+    "ask": ("uvm.cognition.commands:ask_command", "one thought: a persona answers a question"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),
 }
 

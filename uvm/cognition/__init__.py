@@ -1,9 +1,9 @@
 """The cognitive architecture: the layer above the model substrate (``uvm.llm``).
 
 The objects people meet are UVM prototypes, filed into every image with the core world
-from the ``.uvm`` files here (core version 7): ``mind`` and the personas ``robin``,
-``brick``, ``babs`` and ``alfred`` with their codex. One module per seed system, each
-with its prototypes in the ``.uvm`` file beside it:
+from the ``.uvm`` files here (core versions 7 and 9): ``mind`` and the personas ``robin``,
+``brick``, ``babs`` and ``alfred`` with their codex, and the Synaptic Cycle's states.
+One module per seed system, each with its prototypes in the ``.uvm`` file beside it:
 
 - ``personas`` (``10-personas.uvm``): the codex read from a persona, and its inference
   (``robin infer: 'text' System: 'intent'``): the base model with the persona's adapter
@@ -13,8 +13,13 @@ with its prototypes in the ``.uvm`` file beside it:
   fitted on labelled data;
 - ``facets`` (``30-facets.uvm``): a pillar's facet written on its first send by the
   synthesis pipeline from a facet brief, and the facet audit;
+- ``cycle`` (``40-cycle.uvm``): the Synaptic Cycle -- the states ``idle`` ... ``failed``
+  and ``cognitiveCycle`` as prototypes, a thought as one transaction, ``robin ask:`` and
+  ``mind ask:``; with ``weaving`` (its prompts and the sub-question parser), ``gate``
+  (the quality gate), ``thoughts`` (completed thoughts and the trace's shape) and
+  ``recollection`` (where a thought meets memory);
 - ``bridge``: the functions the prototypes call (through ``python import:``);
-- ``commands``: ``uvm route``;
+- ``commands``: ``uvm route`` and ``uvm ask``;
 - ``memory``: O-RAG, memories as objects in the image (its own package);
 - ``tools``: JIT for agency, capabilities the user grants and the tool proxies written
   on their first send (its own package).

@@ -9,7 +9,8 @@ persona's ``doesNotUnderstand:`` reaches it first for that reason.
 """
 from __future__ import annotations
 
-from uvm.cognition import facets, personas, router
+from uvm.cognition import cycle as cycle_mod
+from uvm.cognition import facets, personas, router, thoughts
 from uvm.llm.errors import LLMError
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import UvmList, UvmObject
@@ -83,3 +84,76 @@ def facetsOf(persona) -> UvmList:  # noqa: N802
 
 def unwrittenFacetsOf(persona) -> UvmList:  # noqa: N802
     return UvmList([f.selector for f in facets.facet_status(_persona(persona)) if not f.written])
+
+
+# --- the Synaptic Cycle (40-cycle.uvm) ---------------------------------------------------------------
+
+def _cycle(obj) -> UvmObject:
+    if not isinstance(obj, UvmObject) or "state" not in obj._slots:
+        raise UvmError("this needs a cycle (a clone of cognitiveCycle)")
+    return obj
+
+
+def _thinking(fn, cycle, *args):
+    """A state's work: a model failure is an error of the state that asked."""
+    try:
+        return fn(_image(), _cycle(cycle), *args)
+    except LLMError as e:
+        raise UvmError(f"the model could not answer: {e}") from None
+
+
+def workingSlotFor(cycle, query=None):  # noqa: N802 (named as UVM sends it)
+    if not isinstance(query, str) or not query.strip():
+        raise UvmError("a thought needs a question (a non-empty string)")
+    return _thinking(cycle_mod.begin, cycle, query)
+
+
+def decompose(cycle):
+    return _thinking(cycle_mod.decompose, cycle)
+
+
+def delegate(cycle):
+    return _thinking(cycle_mod.delegate, cycle)
+
+
+def synthesize(cycle):
+    return _thinking(cycle_mod.synthesize, cycle)
+
+
+def complete(cycle):
+    return _thinking(cycle_mod.finish, cycle)
+
+
+def doom(cycle):
+    return cycle_mod.doom(_image(), _cycle(cycle))
+
+
+def think(cycle, query=None):
+    """``aCycle think: 'question'``."""
+    return cycle_mod.think(_image(), _cycle(cycle), query)
+
+
+def ask(persona, query=None) -> str:
+    """``robin ask: 'question'``: a thought of this persona alone."""
+    return cycle_mod.ask(_image(), query, _persona(persona))
+
+
+def askMind(query) -> str:  # noqa: N802
+    """``mind ask: 'question'``: the router picks who thinks."""
+    return cycle_mod.ask(_image(), query)
+
+
+def thoughtsOf(mind, count=None) -> UvmList:  # noqa: N802
+    """``mind thoughts: n``, read from the database ``mind`` is in (so a view of the image
+    as of an earlier evaluation lists the thoughts it had then)."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise UvmError("mind thoughts: needs a count (a whole number, 0 or more)")
+    jar = getattr(mind, "_p_jar", None)
+    root = jar.root() if jar is not None else _image().connection.root()
+    return UvmList(thoughts.recent(root, count))
+
+
+def describeThought(thought) -> str:  # noqa: N802
+    if not thoughts.is_thought(thought):
+        raise UvmError("this is not a thought (see mind thoughts)")
+    return "\n".join(thoughts.describe(thoughts.trace_of(thought)))

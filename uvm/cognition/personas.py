@@ -14,10 +14,12 @@ per persona in ``root['uvm.persona_use']``.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from uvm.runtime import send as send_mod
 from uvm.runtime.objects import UvmObject
@@ -161,10 +163,11 @@ class Inference:
 
 
 def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
-          max_tokens: int = INFER_MAX_TOKENS, temperature: float = 0.0, seed: int | None = None,
+          max_tokens: int | None = None, temperature: float = 0.0, seed: int | None = None,
           backend=None) -> Inference:
     """One answer from ``persona``: the run's backend (``evaluation_backend``), the
-    persona's adapter, ``system`` as the system prompt if given. Raises ``LLMError``."""
+    persona's adapter, ``system`` as the system prompt if given; ``max_tokens`` by default
+    ``INFER_MAX_TOKENS``, or a thought's budget for its facets. Raises ``LLMError``."""
     from uvm.llm.generation import generate
     from uvm.llm.settings import evaluation_backend
     from uvm.runtime.confinement.trusted import trusted
@@ -172,6 +175,11 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
     system = system if isinstance(system, str) and system.strip() else None
     msgs = ([{"role": "system", "content": system}] if system else []) + \
         [{"role": "user", "content": text}]
+    max_tokens = max_tokens or _token_budget.get() or INFER_MAX_TOKENS
+    collecting = _deferral.get()
+    if collecting is not None and backend is None:
+        return collecting.defer(codex, msgs, system, max_tokens)
+    status = _status_provider.get()
     with trusted():  # a facet's call: the model's seconds, memory and records, not the method's
         if backend is None:
             backend = evaluation_backend(image)
@@ -183,22 +191,110 @@ def infer(image, persona: UvmObject, text: str, system: str | None = None, *,
         started = time.monotonic()
         answer = generate(backend, msgs, adapter=codex.adapter, max_tokens=max_tokens,
                           temperature=temperature, seed=seed,
-                          status=lambda s: f"{codex.name} answering"
-                                           + ("" if s is None else f" ({s:.1f} s)"))
+                          status=status or (lambda s: f"{codex.name} answering"
+                                                     + ("" if s is None else f" ({s:.1f} s)")))
         seconds = time.monotonic() - started
-        record = {
-            "persona": codex.name,
-            "pillar": next((p.name for p in codex.pillars if system and p.intent == system), None),
-            "system": hashlib.sha256(system.encode()).hexdigest()[:12] if system else None,
-            "adapter": codex.adapter,
-            "tiers": [[name, tier, round(ms, 3)] for name, tier, ms in
-                      (memory.moves[moves_before:] if memory is not None else [])],
-            "tokens": count_tokens(inner, answer),
-            "seconds": round(seconds, 3),
-            "backend": getattr(backend, "spec", "?"),
-        }
+        record = _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend)
         _record(image, record)
     return Inference(answer.strip(), record)
+
+
+def _record_of(codex, system, inner, memory, moves_before, answer, seconds, backend) -> dict:
+    return {
+        "persona": codex.name,
+        "pillar": next((p.name for p in codex.pillars if system and p.intent == system), None),
+        "system": hashlib.sha256(system.encode()).hexdigest()[:12] if system else None,
+        "adapter": codex.adapter,
+        "tiers": [[name, tier, round(ms, 3)] for name, tier, ms in
+                  (memory.moves[moves_before:] if memory is not None else [])],
+        "tokens": count_tokens(inner, answer),
+        "seconds": round(seconds, 3),
+        "backend": getattr(backend, "spec", "?"),
+    }
+
+
+# --- deferred inference: a thought's facets answered in one batch -----------------------------------
+
+_deferral: contextvars.ContextVar = contextvars.ContextVar("uvm_deferral", default=None)
+_status_provider: contextvars.ContextVar = contextvars.ContextVar("uvm_infer_status", default=None)
+_token_budget: contextvars.ContextVar = contextvars.ContextVar("uvm_infer_tokens", default=None)
+
+
+@dataclass
+class Deferral:
+    """Inference asked for while a thought collects its facets' requests: each call answers
+    a placeholder at once, and ``answer`` then generates them all in one batch
+    (``uvm.llm.batch``) and says what each placeholder stands for."""
+    calls: list = field(default_factory=list)
+    seconds: float = 0.0
+    batched: bool = False
+
+    def defer(self, codex: Codex, msgs: list[dict], system, max_tokens: int) -> Inference:
+        token = f"\x00uvm-deferred-{len(self.calls)}\x00"
+        self.calls.append((token, codex, msgs, system, max_tokens))
+        return Inference(token, {})
+
+    def answer(self, image, backend=None, progress=None) -> dict[str, str]:
+        """placeholder -> the persona's answer; each call recorded as ``infer`` records it."""
+        from uvm.llm.backend import Request
+        from uvm.llm.batch import can_batch, complete_each
+        from uvm.llm.settings import evaluation_backend
+        from uvm.runtime.confinement.trusted import trusted
+        if not self.calls:
+            return {}
+        with trusted():
+            backend = backend or evaluation_backend(image)
+            inner = getattr(backend, "inner", backend)
+            if hasattr(inner, "load"):
+                inner.load()
+            memory = getattr(inner, "memory", None)
+            before = len(memory.moves) if memory is not None else 0
+            requests = [Request.make(msgs, max_tokens=n, adapter=codex.adapter)
+                        for _, codex, msgs, _, n in self.calls]
+            self.batched = can_batch(backend) and len(requests) > 1
+            started = time.monotonic()
+            texts = complete_each(backend, requests, progress)
+            self.seconds = time.monotonic() - started
+            out = {}
+            for (token, codex, _, system, _), text in zip(self.calls, texts):
+                record = _record_of(codex, system, inner, memory, before, text,
+                                    self.seconds / len(texts), backend)
+                record["batch"] = len(texts) if self.batched else 1
+                _record(image, record)
+                before = len(memory.moves) if memory is not None else 0
+                out[token] = text.strip()
+        return out
+
+
+@contextlib.contextmanager
+def deferring():
+    """Inside: a persona's inference is deferred (see ``Deferral``)."""
+    d = Deferral()
+    reset = _deferral.set(d)
+    try:
+        yield d
+    finally:
+        _deferral.reset(reset)
+
+
+@contextlib.contextmanager
+def token_budget(max_tokens: int):
+    """Inside: an inference that names no token limit (a facet's) has this one."""
+    reset = _token_budget.set(max_tokens)
+    try:
+        yield
+    finally:
+        _token_budget.reset(reset)
+
+
+@contextlib.contextmanager
+def status_of_thought(status):
+    """Inside: a generation's status line reads ``status(seconds)`` (a thought's state)."""
+    reset = _status_provider.set(status)
+    try:
+        yield
+    finally:
+        _status_provider.reset(reset)
 
 
 def count_tokens(backend, text: str) -> int | None:

@@ -21,6 +21,7 @@ UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             7: ["cognition/10-personas.uvm", "cognition/20-router.uvm",
                 "cognition/30-facets.uvm"],
             8: ["memory/memory.uvm"],
+            9: ["cognition/40-cycle.uvm"],
             11: ["tools/tools.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 # Transaction metadata keys (the transaction's "extension").
 ORIGIN, SOURCE, MODEL, ATTEMPTS = "uvm.origin", "uvm.source", "uvm.model", "uvm.attempts"
+# What the evaluation itself says it was (a thought: ``uvm.cognition.cycle``): its origin
+# (the one it was run with is kept as ``uvm.via``) and a summary line put before its source.
+CLAIMED_ORIGIN, CLAIMED_SUMMARY, VIA = "uvm.claimed_origin", "uvm.claimed_summary", "uvm.via"
 SOURCE_LIMIT = 20_000  # characters of source kept per evaluation
 
 
@@ -38,11 +41,16 @@ class Evaluation:
 
 def record(txn, source: str, origin: str, meta: dict | None = None) -> None:
     """Write what an evaluation was into its transaction before it commits."""
+    ext = txn.extension
+    claimed, summary = ext.pop(CLAIMED_ORIGIN, None), ext.pop(CLAIMED_SUMMARY, None)
+    if claimed and claimed != origin:
+        ext[VIA], origin = origin, claimed
+    if summary:
+        source = f"{summary}\n{source}"
     first_line = source.strip().splitlines()[0] if source.strip() else ""
     # the note is stored as UTF-8: text with lone surrogates must not break the commit
     note = f"{origin}: {first_line[:200]}".encode("utf-8", "backslashreplace").decode("utf-8")
     txn.note(note)
-    ext = txn.extension
     ext[ORIGIN] = origin
     ext[SOURCE] = source[:SOURCE_LIMIT]
     for key, value in (meta or {}).items():

@@ -26,6 +26,7 @@ import weakref
 
 import transaction
 import ZODB
+from transaction.interfaces import DoomedTransaction
 from ZODB.POSException import ConflictError, UndoError
 
 import uvm
@@ -172,6 +173,9 @@ class Image:
                     err = UvmError(f"cannot write to {describe(self.spec)}: "
                                    f"{exc.strerror or exc}; nothing of this evaluation was "
                                    "committed")
+                elif isinstance(exc, DoomedTransaction):
+                    err = UvmError("this evaluation was doomed (a thought in it failed), so "
+                                   "nothing of it was kept")
                 else:
                     err = self._as_error(exc)
                 # (the innermost frames: a stack overflow's traceback is 100,000 long)

@@ -197,6 +197,22 @@ def _history(session: Session, arg: str) -> str:
     return "newest first (:undo ID takes one back):\n" + "\n".join(rows)
 
 
+@command("thoughts", ":thoughts [N]", "list the last N completed thoughts (default 10)",
+         details="  Each line: the thought's id, when, the persona(s), seconds, the question.\n"
+                 "  (mind thoughts first) describe, or :inspect mind thoughts first, shows a trace.")
+def _thoughts(session: Session, arg: str) -> str:
+    from uvm.cognition import thoughts
+    try:
+        n = int(arg) if arg.strip() else 10
+    except ValueError:
+        raise CommandError(f":thoughts takes a number, not {arg!r}") from None
+    found = thoughts.recent(session.image.connection.root(), max(n, 0))
+    if not found:
+        return "no thoughts yet (ask one: robin ask: 'a question', or mind ask: ...)"
+    return "newest first:\n" + "\n".join("  " + thoughts.summary_line(thoughts.trace_of(t))
+                                          for t in found)
+
+
 @command("undo", ":undo [ID]", "undo one evaluation (default: the latest not yet undone)",
          complete="history")
 def _undo(session: Session, arg: str) -> str:

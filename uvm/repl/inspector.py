@@ -38,8 +38,17 @@ def inspect_value(value, names: ObjectNames) -> str:
     for name, kind in value._kinds.items():
         lines.extend(_slot_lines(value, name, kind, names))
     lines.extend(_facet_lines(value))
+    lines.extend(_thought_lines(value))
     lines.extend(_memory_lines(value, names))
     return "\n".join(lines)
+
+
+def _thought_lines(obj: UvmObject) -> list[str]:
+    """A thought's trace: its states with their seconds, facets, gate results."""
+    from uvm.cognition import thoughts
+    if not thoughts.is_thought(obj):
+        return []
+    return ["trace:"] + ["  " + line for line in thoughts.describe(thoughts.trace_of(obj))]
 
 
 def _facet_lines(obj: UvmObject) -> list[str]:
