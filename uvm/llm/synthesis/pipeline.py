@@ -74,11 +74,13 @@ def uninstall() -> None:
 # uvm.cognition.tools) writes the brief for the receivers it knows: provider(receiver,
 # selector, args, image, origin) -> a Brief, or None to leave the send to the ordinary
 # brief. The pipeline uses such a brief as it is (its holder and signature included),
-# skips the typo check (the provider knows the selector is meant) and asks it for four
+# skips the typo check (the provider knows the selector is meant) and asks it for five
 # more things when it has them: ``revise(code)``, the code with a small slip put right
 # before the audit (as a forgotten covenant line is added); ``audit(code)``, a check after
 # the guardian's own that raises CovenantViolationError; ``provenance``, a dict added to
-# the method's; ``remembered``, False to keep the method out of the library.
+# the method's; ``remembered``, False to keep the method out of the library;
+# ``candidates``, how many answers to ask for (1 where a trial run costs something: a
+# facet's asks the persona, a tool method's calls the API).
 _brief_providers: list = []
 
 
