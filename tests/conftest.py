@@ -4,6 +4,7 @@ folder for the session, so the first load really reads the GGUF from the image's
 (after the file it was imported from is deleted) and writes the cache the later loads read."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -18,6 +19,13 @@ os.environ["UVM_LLM"] = "none"
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
+
+
+def script_file(tmp_path, *answers, name="answers.jsonl") -> str:
+    """A ``script:`` backend's file (the test double): one JSON line per answer, in order."""
+    path = tmp_path / name
+    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
+    return str(path)
 
 
 @pytest.fixture

@@ -3,19 +3,13 @@ double) or the real embedded model (loaded once, its derived form cached in a te
 folder for the session), forgotten after each test."""
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
+from tests.conftest import script_file
 from uvm.llm import settings
 from uvm.llm.synthesis import pipeline
-
-
-def script_file(tmp_path, *answers, name="answers.jsonl") -> str:
-    path = tmp_path / name
-    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
-    return str(path)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import uvm
-from tests.cognition.conftest import script_file
+from tests.conftest import script_file
 from tests.cognition.test_cycle import FACETS, PARTS, QUERY, WOVEN, first_thought
 from tests.llm.conftest import needs_ml
 from uvm.cognition import cycle

@@ -6,12 +6,12 @@ Answers come from the ``script:`` test double; the clock is a fake one where tim
 measured, so no test depends on how fast the machine is."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import script_file as script
 import uvm
 from uvm.llm.doubles import ScriptBackend
 from uvm.llm.synthesis import methods as M
@@ -24,12 +24,6 @@ CALC = "lobby _AddSlots: (| calc = (| parent* = traits clonable |) |)"
 TRIPLE = "def triple_(self, n):\n    return n * 3\n"
 WRONG = "def triple_(self, n):\n    return n + 3\n"
 OTHER = "def triple_(self, n):\n    return n + n + n\n"
-
-
-def script(tmp_path, *answers, name="answers.jsonl") -> str:
-    path = tmp_path / name
-    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
-    return str(path)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.conftest import script_file as script
 import uvm
 from uvm.llm.synthesis import methods as M
 from uvm.llm.synthesis import pipeline
@@ -23,12 +24,6 @@ BAD = "def triple_(self, n):\n    return n / 0\n"
 WORLD = ("lobby _AddSlots: (| calc = (| parent* = traits clonable. "
          "half = py'''\n    def half(self, n):\n        return n / 2\n'''. "
          "twice: n = (n * 2) |) |)")
-
-
-def script(tmp_path, *answers, name="answers.jsonl") -> str:
-    path = tmp_path / name
-    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
-    return str(path)
 
 
 def model(image, path) -> ScriptBackend:

@@ -6,13 +6,13 @@ embedded model end to end through the ``uvm`` command."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import script_file as script
 import uvm
 from uvm.llm.synthesis import library, pipeline
 from uvm.llm.synthesis.answer import extract_function, method_ended, same_value
@@ -27,12 +27,6 @@ from .conftest import needs_ml
 
 CALC = "lobby _AddSlots: (| calc = (| parent* = traits clonable |) |)"
 GOOD = "def triple_(self, n):\n    return n * 3\n"
-
-
-def script(tmp_path, *answers, name="answers.jsonl") -> str:
-    path = tmp_path / name
-    path.write_text("".join(json.dumps({"text": a}) + "\n" for a in answers))
-    return str(path)
 
 
 @pytest.fixture
