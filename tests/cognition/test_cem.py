@@ -416,3 +416,13 @@ def test_uvm_cem_on_an_image_without_thoughts(tmp_path):
     none = _uvm("cem", "--image", path, "--plot", str(tmp_path / "x.png"))
     assert none.returncode == 1 and "nothing to draw" in none.stderr
     assert view.lines({})[0].startswith("CEM: no thoughts")
+
+
+def test_a_practice_question_is_the_first_real_question_in_the_answer():
+    prompt = "Write one short question...\n- I miss my grandmother.\nAnswer with the question only."
+    assert live._first_question('Sure: "How do I rest when my mind races?" Try this.', prompt) \
+        == "How do I rest when my mind races?"
+    assert live._first_question("1. What can I cook for a sad friend?", prompt) \
+        == "What can I cook for a sad friend?"
+    assert live._first_question("Answer with the question only. No more.", prompt) is None
+    assert live._first_question("Why? What for?", prompt) is None          # too short to be one

@@ -97,8 +97,8 @@ def _mean(values) -> float:
 # --- practice questions ------------------------------------------------------------------------
 
 def practice_question(image, number: int) -> tuple[str, str]:
-    """(persona name, a question it set itself): the persona the recent window used least
-    writes one about its pillar number ``number`` (mod its pillars)."""
+    """(persona name, a question it set itself): a persona the recent window used least
+    (in turn, by ``number``) writes one about one of its pillars (in turn too)."""
     from uvm.cognition import personas, weaving
     from uvm.cognition.personas import codex_of, personas_of
     from uvm.runtime.errors import UvmError
@@ -111,27 +111,31 @@ def practice_question(image, number: int) -> tuple[str, str]:
         for name in r["personas"]:
             if name in used:
                 used[name] += 1
-    persona = min(everyone, key=lambda p: used[codex_of(p).name])
+    fewest = min(used.values())
+    least = [p for p in everyone if used[codex_of(p).name] == fewest]
+    persona = least[number % len(least)]   # the least used, in turn
     codex = codex_of(persona)
     pillar = codex.pillars[number % len(codex.pillars)] if codex.pillars else None
-    about = weaving._first_sentence(pillar.intent) if pillar else codex.mandate
+    about = weaving.first_sentence(pillar.intent) if pillar else codex.mandate
     asked = "\n".join(f"- {r['query']}" for r in recent[-5:])
     text = (f"Write one short question a person might bring to you, one that calls for this: "
             f"{about}\n" + (f"It must not be one of these:\n{asked}\n" if asked else "")
             + "Answer with the question only.")
     answer = personas.infer(image, persona, text, weaving.persona_system(codex),
                             max_tokens=QUESTION_TOKENS).text
-    question = _first_question(answer)
+    question = _first_question(answer, text)
     if question is None:
         raise UvmError(f"{codex.name} wrote no practice question ({answer.strip()[:80]!r})")
     return codex.name, question
 
 
-def _first_question(text: str) -> str | None:
-    for line in (text or "").splitlines():
-        line = re.sub(r"^\s*(?:\d+[.)]|[-*]|question:)\s*", "", line, flags=re.I).strip().strip('"')
-        if len(re.findall(r"[A-Za-z']+", line)) >= 3:
-            return line[:300]
+def _first_question(text: str, prompt: str) -> str | None:
+    """The first question in the answer (a sentence ending in ?) that has a few words and
+    is not an echo of the prompt; a small model often wraps it in quotes or prose."""
+    for match in re.finditer(r"[^.!?\n\"“”:]+\?", text or ""):
+        question = re.sub(r"^\s*(?:\d+[.)]|[-*])\s*", "", match.group(0)).strip()
+        if len(re.findall(r"[A-Za-z']+", question)) >= 3 and question.lower() not in prompt.lower():
+            return question[:300]
     return None
 
 
