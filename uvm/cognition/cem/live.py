@@ -28,6 +28,7 @@ AUDIT_EVERY = 10
 PRACTICE_LIMIT = 20
 PRACTICE_SECONDS = 600.0
 QUESTION_TOKENS = 40
+QUESTION_TRIES = 3
 ORIGIN = "autotelic"
 
 
@@ -121,12 +122,15 @@ def practice_question(image, number: int) -> tuple[str, str]:
     text = (f"Write one short question a person might bring to you, one that calls for this: "
             f"{about}\n" + (f"It must not be one of these:\n{asked}\n" if asked else "")
             + "Answer with the question only.")
-    answer = personas.infer(image, persona, text, weaving.persona_system(codex),
-                            max_tokens=QUESTION_TOKENS).text
-    question = _first_question(answer, text)
-    if question is None:
-        raise UvmError(f"{codex.name} wrote no practice question ({answer.strip()[:80]!r})")
-    return codex.name, question
+    for attempt in range(QUESTION_TRIES):  # greedy first, then sampled: greedy repeats itself
+        answer = personas.infer(image, persona, text, weaving.persona_system(codex),
+                                max_tokens=QUESTION_TOKENS, temperature=0.0 if attempt == 0 else 0.8,
+                                seed=None if attempt == 0 else 1000 * number + attempt).text
+        question = _first_question(answer, text)
+        if question is not None:
+            return codex.name, question
+    raise UvmError(f"{codex.name} wrote no practice question in {QUESTION_TRIES} tries "
+                   f"(the last: {answer.strip()[:80]!r})")
 
 
 def _first_question(text: str, prompt: str) -> str | None:
