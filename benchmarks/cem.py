@@ -1,4 +1,4 @@
-"""The CEM and the autotelic loop, measured (issue 15).
+r"""The CEM and the autotelic loop, measured (issue 15).
 
 Default: a simulated run of ``--thoughts`` (50) thoughts through the real cycle, router,
 gate, embeddings and CEM, answered by ``ThoughtDouble`` (the test double in
@@ -9,7 +9,10 @@ each window's mean components and CEM, the missions with their signals, and H_co
 window before and after the first mission.
 
 ``--image PATH`` reports the same from an image's own series instead (a real-model
-``uvm live`` run), simulating nothing.
+``uvm live`` run), simulating nothing. The real run of the closing note:
+
+    .venv/bin/uvm --llm embedded live --image live.fs \
+        --questions benchmarks/data/live_questions.txt --practice 14 --every 10
 
 Both report which H_sol formula is steadier on the run's answers: the per-thought
 1 - max cosine against the earlier answers, and the Vendi score (rescaled) of a sliding
