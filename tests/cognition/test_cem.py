@@ -426,3 +426,13 @@ def test_a_practice_question_is_the_first_real_question_in_the_answer():
         == "What can I cook for a sad friend?"
     assert live._first_question("Answer with the question only. No more.", prompt) is None
     assert live._first_question("Why? What for?", prompt) is None          # too short to be one
+
+
+def test_a_router_already_at_its_widest_is_not_widened_again(image):
+    settings = router.settings_for(image)
+    settings.margin, settings.thresholds = missions.MAX_MARGIN, {"BABS": 0.0}
+    image.run(lambda: router.save_settings(image, settings), "wide", "test")
+    _store(image, [_rec(i, 0.9, 0.22, 0.6, 0.7, ranking=_ranking()) for i in range(10)])
+    text = image.eval("mind audit")
+    assert "no mission: the router is already as wide as a mission makes it" in text
+    assert missions.missions(image.connection.root()) == []

@@ -40,7 +40,6 @@ from uvm.cognition import gate, personas, recollection, thoughts, weaving
 from uvm.cognition.cem import series as cem
 from uvm.cognition.facets import facet_status
 from uvm.cognition.personas import codex_of, slot
-from uvm.llm.errors import LLMError
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import UvmDict, UvmList, UvmObject

@@ -7,9 +7,9 @@ of one facet's answer; it leaks no prompt text (an instruction of ours or a chat
 marker, which a small model echoes when it loses the thread); and it is relevant to the
 query: the cosine similarity of their sentence embeddings (all-MiniLM-L6-v2,
 ``uvm.llm.embedding``) is at least ``RELEVANCE_THRESHOLD`` (or the image's own threshold,
-once a self-improvement mission has re-calibrated it: ``threshold_for``), calibrated on labelled pairs by
-``python benchmarks/gate.py --calibrate`` (the dev half; the report is on the held-out
-half). The checks run in this order and all of them run, so the trace shows every
+once a self-improvement mission has re-calibrated it: ``threshold_for``), calibrated on
+labelled pairs by ``python benchmarks/gate.py --calibrate`` (the dev half; the report is
+on the held-out half). The checks run in this order and all of them run, so the trace shows every
 result; the first that fails is the reason given to the retry.
 """
 from __future__ import annotations

@@ -145,6 +145,9 @@ def _widen_router(image, window: list[dict], lead) -> dict:
     margin = min(MAX_MARGIN, max(math.ceil(median * 100) / 100 + 0.01, old_margin + MARGIN_STEP))
     lowest = min(dict(r["ranking"]).get(chosen, 0.0) for r in routed)
     threshold = min(old_threshold, math.floor(lowest * 100) / 100)
+    if round(margin, 4) <= old_margin and threshold >= old_threshold:
+        raise MissionError(f"the router is already as wide as a mission makes it (margin "
+                           f"{old_margin:.2f}, {chosen}'s threshold {old_threshold:.2f})")
     settings.margin = round(margin, 4)
     settings.thresholds = {**settings.thresholds, chosen: round(threshold, 4)}
     settings.fitted_on = f"a self-improvement mission ({time.strftime('%Y-%m-%d %H:%M')})"

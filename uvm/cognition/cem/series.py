@@ -4,7 +4,8 @@
   -> the thought's record: its components, CEM, the weights it was scored with, its
   origin (``user`` or ``practice``), who thought and which facets answered, whether the
   gate passed the first weave, the facets written in it, the raw relevance cosine, the
-  router's scores (when the router chose) and the answer's embedding (float32 bytes, for the novelty of later answers);
+  router's scores (when the router chose) and the answer's embedding (float32 bytes, for
+  the novelty of later answers);
 - ``root['uvm.cem.weights']``: the weights (w_rel, w_cog, w_sol, w_struc);
 - ``root['uvm.cem.weight_log']``: every weight change with its reason;
 - ``root['uvm.cem.feedback']``: thought id -> 1 (good) or 0 (bad).
