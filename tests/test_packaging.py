@@ -38,10 +38,10 @@ def test_the_cuda_extra_has_what_the_nf4_path_imports():
 
 def test_make_install_takes_a_cpu_torch_index_and_extras():
     plain = make_dry_run()
-    assert "--index-url" not in plain and "'.[test,llm,memory]'" in plain
+    assert "--index-url" not in plain and "'.[test,llm,memory,plot]'" in plain
     cpu = make_dry_run("TORCH_INDEX=https://download.pytorch.org/whl/cpu", "EXTRAS=cuda")
     assert "--index-url https://download.pytorch.org/whl/cpu 'torch==2.13.0'" in cpu
-    assert cpu.index("--index-url") < cpu.index("-e '.[test,llm,memory,cuda]'")
+    assert cpu.index("--index-url") < cpu.index("-e '.[test,llm,memory,plot,cuda]'")
 
 
 def test_the_readme_says_how():

@@ -60,6 +60,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("uvm.cognition.memory.commands:memory_command",
                "memories: ingest, recall, curate, stats"),
     "ask": ("uvm.cognition.commands:ask_command", "one thought: a persona answers a question"),
+    "cem": ("uvm.cognition.cem.commands:cem_command",
+            "the Composite Entropy Metric: values, plot, audit, tune"),
+    "live": ("uvm.cognition.cem.commands:live_command",
+             "the autotelic loop: thoughts, audits, self-improvement missions"),
     "kernel": ("uvm.repl.kernel:main", "the Jupyter kernel: install"),
 }
 

@@ -97,6 +97,7 @@ class Driver:
             self.repl.run()
         finally:
             watchdog.cancel()
+            watchdog.join()   # an _expire already running closes the input before we do
             if thread:
                 thread.join(WAIT)
             self._pipe.__exit__(None, None, None)

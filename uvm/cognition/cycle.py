@@ -37,9 +37,9 @@ import os
 import time
 
 from uvm.cognition import gate, personas, recollection, thoughts, weaving
+from uvm.cognition.cem import series as cem
 from uvm.cognition.facets import facet_status
 from uvm.cognition.personas import codex_of, slot
-from uvm.llm.errors import LLMError
 from uvm.runtime import send as send_mod
 from uvm.runtime.errors import UvmError
 from uvm.runtime.objects import UvmDict, UvmList, UvmObject
@@ -350,7 +350,8 @@ def _gated(image, persona, query, partials, gates: list, digests: list, messages
         system = next((m["content"] for m in msgs if m["role"] == "system"), None)
         answer = personas.infer(image, persona, msgs[-1]["content"], system,
                                 max_tokens=WEAVE_TOKENS).text
-        checks = gate.run_gate(query, answer, partials, weaving.instructions_of(codex))
+        checks = gate.run_gate(query, answer, partials, weaving.instructions_of(codex),
+                               threshold=gate.threshold_for(image))
         gates.append([c.to_json() for c in checks])
         failed = gate.first_failure(checks)
         if failed is None:
@@ -410,7 +411,7 @@ def ask(image, query: str, persona: UvmObject | None = None) -> str:
     except Exception as exc:  # noqa: BLE001 -- outside a cycle: routing, weaving, keeping
         _doom(image)
         reason = exc.message if isinstance(exc, UvmError) else str(exc) or type(exc).__name__
-        trace["failure"] = {"persona": None, "state": "SYNTHESIZING" if trace["personas"] else "IDLE",
+        trace["failure"] = {"persona": None, "state": "SYNTHESIZING" if _last_cycles else "IDLE",
                             "reason": reason}
         raise ThoughtFailed(None, trace["failure"]["state"], reason) from None
     finally:
@@ -446,6 +447,7 @@ def _ask(image, query: str, persona, trace: dict) -> str:
     trace["answer"], trace["outcome"] = answer, "COMPLETE"
     trace["personas"] = [c.to_json() for c in _last_cycles]
     trace["seconds"] = round(time.monotonic() - _thought_started[-1], 3)
+    cem.record_thought(image, trace)
     thought = thoughts.keep(image, trace)
     recollection.remember_thought(image, thought, query, answer, chosen[0])
     _mark_transaction(image, trace)

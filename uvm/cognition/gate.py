@@ -6,9 +6,10 @@ why not): the answer is not empty; its length is within bounds; it is not a verb
 of one facet's answer; it leaks no prompt text (an instruction of ours or a chat-template
 marker, which a small model echoes when it loses the thread); and it is relevant to the
 query: the cosine similarity of their sentence embeddings (all-MiniLM-L6-v2,
-``uvm.llm.embedding``) is at least ``RELEVANCE_THRESHOLD``, calibrated on labelled pairs by
-``python benchmarks/gate.py --calibrate`` (the dev half; the report is on the held-out
-half). The checks run in this order and all of them run, so the trace shows every
+``uvm.llm.embedding``) is at least ``RELEVANCE_THRESHOLD`` (or the image's own threshold,
+once a self-improvement mission has re-calibrated it: ``threshold_for``), calibrated on
+labelled pairs by ``python benchmarks/gate.py --calibrate`` (the dev half; the report is
+on the held-out half). The checks run in this order and all of them run, so the trace shows every
 result; the first that fails is the reason given to the retry.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ MAX_CHARS = 2_000        # a weave is asked for a paragraph; far longer has run 
 COPY_RATIO = 0.9         # this similar (difflib) to one facet's answer is a copy of it
 LEAK_WORDS = 8           # this many words in a row from an instruction are a leak
 RELEVANCE_THRESHOLD = 0.29  # calibrated: benchmarks/gate.py --calibrate (see its docstring)
+SETTINGS_KEY = "uvm.gate.settings"  # an image's own threshold, once re-calibrated
 TEMPLATE_MARKERS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "[INST]", "<<SYS>>")
 
 
@@ -104,14 +106,21 @@ def embedding_similarity(a: str, b: str) -> float:
 
 
 def run_gate(query: str, answer: str, partials: list[tuple[str, str]], instructions: list[str],
-             similarity=None) -> list[Check]:
+             similarity=None, threshold: float = RELEVANCE_THRESHOLD) -> list[Check]:
     """Every check's result, in order (relevance is skipped for an empty answer: there is
     nothing to embed)."""
     checks = [not_empty(answer), length_bounds(answer), not_a_copy(answer, partials),
               no_leaked_prompt(answer, instructions)]
     if checks[0].passed:
-        checks.append(relevance(query, answer, similarity=similarity))
+        checks.append(relevance(query, answer, threshold, similarity))
     return checks
+
+
+def threshold_for(image) -> float:
+    """The image's relevance threshold: the calibrated one, unless a self-improvement
+    mission re-calibrated it (``uvm.cognition.cem.missions``)."""
+    saved = image.connection.root().get(SETTINGS_KEY) if image is not None else None
+    return float(saved["relevance_threshold"]) if saved else RELEVANCE_THRESHOLD
 
 
 def first_failure(checks: list[Check]) -> Check | None:

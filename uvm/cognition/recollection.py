@@ -1,6 +1,7 @@
 """Where a thought meets memory (O-RAG, ``uvm.cognition.memory``): what it recalls in IDLE
 (shown to the persona in DECOMPOSING and SYNTHESIZING) and what a completed thought leaves
-behind (its question and its answer, as memories linked to the thought object).
+behind (its question and its answer, as memories linked to the thought object), and
+what the mind makes for itself (``remember``: a self-improvement mission's insight).
 
 The memory package is looked up when a thought runs, not imported here: without it, or in
 an image that has no ``memory`` object, ``recall`` answers nothing and ``remember_thought``
@@ -46,3 +47,14 @@ def remember_thought(image, thought, query: str, answer: str, persona) -> bool:
         return False
     memory.remember_thought(image, thought, query, answer, persona=persona)
     return True
+
+
+def remember(image, text: str, persona, subject: str):
+    """Keep a text the mind made for itself (a mission's insight) as a memory linked to
+    the persona that made it; its serial, or None without memory."""
+    memory = _memory()
+    if memory is None or not _has_store(image):
+        return None
+    from uvm.cognition.personas import codex_of
+    return memory.remember(image, text, speaker=codex_of(persona).name, subject=subject,
+                           persona=persona).serial

@@ -33,13 +33,13 @@ def persona_system(codex: Codex) -> str:
 
 
 def decomposition_messages(codex: Codex, query: str, memories: list[str]) -> list[dict]:
-    perspectives = "\n".join(f"{i}. {p.name}: {_first_sentence(p.intent)}"
+    perspectives = "\n".join(f"{i}. {p.name}: {first_sentence(p.intent)}"
                              for i, p in enumerate(codex.pillars, 1))
     user = f"{_memories(memories)}Question: {query}\n\n{DECOMPOSE_INSTRUCTION}\n{perspectives}"
     return [{"role": "system", "content": persona_system(codex)}, {"role": "user", "content": user}]
 
 
-def _first_sentence(text: str) -> str:
+def first_sentence(text: str) -> str:
     m = re.match(r"(.+?[.!?])(\s|$)", text.strip())
     return m.group(1) if m else text.strip()
 

@@ -11,7 +11,7 @@ from uvm.syntax import parse
 # UPGRADES which core-world files bring an image of the previous version up to it (those
 # files must be safe to file into an image that may already have parts of them). A file
 # of uvm/stdlib is named by its file name, one of another package by PACKAGE/FILE.
-CORE_VERSION = 11
+CORE_VERSION = 12
 UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
             # Self fidelity (issue 17): UVM equality in collections, value on every object,
             # hash, sets, Self's % and block arity, printStrings for every object.
@@ -22,15 +22,17 @@ UPGRADES = {2: ["70-tree.uvm"], 3: ["80-intents.uvm"], 4: ["90-examples.uvm"],
                 "cognition/30-facets.uvm"],
             8: ["memory/memory.uvm"],
             9: ["cognition/40-cycle.uvm"],
-            11: ["tools/tools.uvm"]}
+            11: ["tools/tools.uvm"],
+            12: ["cem/cem.uvm"]}
 # What a version changes in the user's own objects, run after its files: (lobby) -> None.
 MIGRATIONS = {6: intents.move_aside}  # intents and examples: from slots to notes
 
 # The packages whose .uvm files make the core world, filed in this order: the language's
 # own world, then the mind's prototypes (the personas and their codex), then the memory's,
-# then the tools'. They are read as files: the bootstrap imports none of their Python, so
-# the image layer stays below them.
-WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition", "uvm.cognition.memory", "uvm.cognition.tools")
+# then the tools', then the CEM's. They are read as files: the bootstrap imports none of
+# their Python, so the image layer stays below them.
+WORLD_PACKAGES = ("uvm.stdlib", "uvm.cognition", "uvm.cognition.memory", "uvm.cognition.tools",
+                  "uvm.cognition.cem")
 
 
 def world_sources(names: list[str] | None = None) -> list[tuple[str, str]]:

@@ -197,6 +197,25 @@ def _history(session: Session, arg: str) -> str:
     return "newest first (:undo ID takes one back):\n" + "\n".join(rows)
 
 
+def _feedback(session: Session, verdict: str) -> str:
+    try:
+        return session.image.eval(f"mind feedback: '{verdict}'", "<repl>", "feedback")
+    except UvmError as e:
+        raise CommandError(e.message) from None
+    finally:
+        session.forget()
+
+
+@command("good", ":good", "the last thought was good (feedback the CEM's weights are tuned from)")
+def _good(session: Session, arg: str) -> str:
+    return _feedback(session, "good")
+
+
+@command("bad", ":bad", "the last thought was bad (feedback the CEM's weights are tuned from)")
+def _bad(session: Session, arg: str) -> str:
+    return _feedback(session, "bad")
+
+
 @command("thoughts", ":thoughts [N]", "list the last N completed thoughts (default 10)",
          details="  Each line: the thought's id, when, the persona(s), seconds, the question.\n"
                  "  (mind thoughts first) describe, or :inspect mind thoughts first, shows a trace.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import linecache
 import re
+import sys
 from dataclasses import dataclass, field
 
 import uvm
@@ -104,10 +105,22 @@ class Session:
                            evalue="interrupted")
         finally:
             self.forget()            # the evaluation may have changed the object graph
+            live = _live_request()
         self.last, self.has_last = value, True
         self.results[self.count] = value
         self.redo.clear()            # a new evaluation: what was undone stays undone
-        return self.show(value)
+        shown = self.show(value)
+        return self.run_live(shown, live) if live is not None else shown
+
+    def run_live(self, shown: Outcome, request: dict) -> Outcome:
+        """``mind live``: the autotelic loop runs once the evaluation that asked for it has
+        committed (each of its thoughts is a transaction of its own); its lines are printed
+        as they come, and Ctrl-C stops it."""
+        from uvm.cognition.cem import live
+        print(shown.output, flush=True)
+        live.run(self.image, (), say=lambda line: print(line, flush=True), **request)
+        self.forget()
+        return Outcome("empty")
 
     def names_for(self, source: str) -> dict:
         """The REPL names ``source`` uses (``it``, ``out7``), bound to their values --
@@ -165,6 +178,13 @@ class Session:
     def forget(self) -> None:
         """Drop what was derived from the object graph (after an evaluation, an undo...)."""
         self.cache.clear()
+
+
+def _live_request() -> dict | None:
+    """The loop ``mind live`` asked for (only its bridge can have asked: if that module
+    was never imported, nothing did)."""
+    live = sys.modules.get("uvm.cognition.cem.live")
+    return live.take_request() if live is not None else None
 
 
 def used_names(source: str, filename: str) -> list[str]:
