@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 
 import pytest
 
@@ -16,6 +17,12 @@ import uvm
 # UVM_LLM in the environment it gives a subprocess): the default backend is the embedded
 # model, and a doesNotUnderstand: would otherwise ask it to write the method.
 os.environ["UVM_LLM"] = "none"
+
+# A suite started in the background by a non-interactive shell (`pytest ... &`) inherits
+# SIGINT ignored, and so would every REPL it spawns: the Ctrl-C tests would then test
+# nothing but that. They need Python's own handler, as an interactive run or CI has it.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(REPO), "shared")
