@@ -185,7 +185,7 @@ def test_the_detector_finds_a_flat_low_and_a_fall():
 
 def _store(im, records):
     def put():
-        tree = series._tree(im.connection.root(), series.SERIES_KEY, create=True)
+        tree = series.root_tree(im.connection.root(), series.SERIES_KEY, create=True)
         for r in records:
             tree[r["id"]] = r
     im.run(put, "constructed records", "test")

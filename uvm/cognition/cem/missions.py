@@ -28,6 +28,7 @@ import math
 import time
 
 from uvm.cognition import gate, personas, recollection, thoughts
+from uvm.cognition.cem import series
 from uvm.cognition.cem.detector import Signal
 from uvm.cognition.personas import codex_of, personas_of
 from uvm.runtime.errors import UvmError
@@ -69,7 +70,6 @@ def last_mission_id(root) -> str | None:
 def run(image, signal: Signal, window: list[dict]) -> dict:
     """Start the mission for ``signal`` on the ``window``'s records (in the current
     transaction) and keep its record."""
-    from BTrees.OOBTree import OOBTree
     kind = KINDS[signal.component]
     _check_it_helped(image.connection.root(), signal, kind)
     lead = leader(image, signal.component)
@@ -79,11 +79,7 @@ def run(image, signal: Signal, window: list[dict]) -> dict:
               "persona": codex_of(lead).name if lead is not None else None,
               "signal": signal.to_json(), "changed": changed,
               "window": [r["id"] for r in window]}
-    root = image.connection.root()
-    tree = root.get(MISSIONS_KEY)
-    if tree is None:
-        tree = root[MISSIONS_KEY] = OOBTree()
-    tree[record["id"]] = record
+    series.root_tree(image.connection.root(), MISSIONS_KEY, create=True)[record["id"]] = record
     return record
 
 

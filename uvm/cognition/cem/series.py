@@ -42,7 +42,8 @@ def origin(name: str):
         _origin.reset(token)
 
 
-def _tree(root, key: str, create: bool = False):
+def root_tree(root, key: str, create: bool = False):
+    """The OOBTree at ``root[key]`` (made there, in the current transaction, if asked)."""
     tree = root.get(key)
     if tree is None and create:
         from BTrees.OOBTree import OOBTree
@@ -52,15 +53,12 @@ def _tree(root, key: str, create: bool = False):
 
 def records(root, n: int | None = None, since: str | None = None) -> list[dict]:
     """The recorded thoughts, oldest first: the last ``n``, or those after ``since``."""
-    tree = _tree(root, SERIES_KEY)
+    tree = root_tree(root, SERIES_KEY)
     if tree is None:
         return []
-    if since is not None:
-        keys = list(tree.keys(min=since, excludemin=True))
-    else:
-        keys = list(tree.keys())
-    if n is not None:
-        keys = keys[-n:] if n > 0 else []
+    keys = tree.keys(min=since, excludemin=True) if since is not None else tree.keys()
+    if n is not None:  # a BTree's keys slice lazily: the last n without reading the rest
+        keys = keys[max(len(keys) - n, 0):] if n > 0 else []
     return [dict(tree[k]) for k in keys]
 
 
@@ -93,7 +91,7 @@ def feedback(root) -> dict[str, int]:
 
 
 def give_feedback(root, thought_id: str, good: bool) -> None:
-    tree = _tree(root, FEEDBACK_KEY, create=True)
+    tree = root_tree(root, FEEDBACK_KEY, create=True)
     tree[thought_id] = 1 if good else 0
 
 
@@ -151,7 +149,7 @@ def record_thought(image, trace: dict) -> dict:
     root = image.connection.root()
     previous = records(root, NOVELTY_SPAN)
     record = score(image, trace, previous, embedder().embed([trace["query"], trace["answer"]]))
-    _tree(root, SERIES_KEY, create=True)[trace["id"]] = record
+    root_tree(root, SERIES_KEY, create=True)[trace["id"]] = record
     trace["cem"] = {"components": record["components"], "cem": record["cem"]}
     return record
 
