@@ -482,3 +482,13 @@ def test_a_persona_style_keyword_send_works_through_the_membrane(tmp_path, synth
                 "infer: q System: s = (s , ': ' , q) |) |)")
         synth(im, script(tmp_path, facet))
         assert im.eval("persona answer: 7") == "be brief: q7"
+
+
+def test_compiling_model_code_prints_no_python_warning():
+    """CPython warns about `x is 1` while compiling; the user would see that host noise
+    under their send, so the confined compile keeps it to itself (the code still runs)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # any warning escaping fails the test
+        fn = compile_function("def isOne_(self, n):\n    return n is 1\n")
+    assert fn(None, 2) is False

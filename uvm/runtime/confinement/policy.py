@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import warnings
 
 from RestrictedPython import compile_restricted_exec
 from RestrictedPython.transformer import IOPERATOR_TO_STR, RestrictingNodeTransformer
@@ -269,7 +270,9 @@ def compile_confined(tree_or_source, filename: str, builtin_names) -> object:
     """A code object for the module holding the model's ``def``, compiled under the
     policy; raises ``PolicyError`` naming what it broke."""
     policy = type("Policy", (ConfinedPolicy,), {"builtin_names": frozenset(builtin_names)})
-    result = compile_restricted_exec(tree_or_source, filename, policy=policy)
+    with warnings.catch_warnings():  # CPython's SyntaxWarnings (`x is 1`) would reach the user
+        warnings.simplefilter("ignore", SyntaxWarning)
+        result = compile_restricted_exec(tree_or_source, filename, policy=policy)
     if result.errors or result.code is None:
         raise PolicyError("; ".join(result.errors) or "the code does not compile")
     return result.code
