@@ -47,6 +47,17 @@ def test_the_first_send_writes_the_facet_and_the_second_only_asks_the_persona(sc
     assert image.eval("robin facets printString") == "list('sage:')"
 
 
+def test_a_facet_is_written_by_the_base_model_even_when_a_method_writer_is_there(scripted, image):
+    """The method writer learnt the method brief's prompt, not the facet's: with it in the
+    backend, ordinary methods get it and facets still get the base model."""
+    backend = scripted(image, SAGE, "Rest here.", "def twice_(self, n):\n    return n * 2\n")
+    backend.adapter_names = lambda: ("METHODS", "ROBIN")   # as if the method writer were there
+    assert image.eval("robin sage: 'I feel lost'") == "Rest here."
+    assert image.eval("robin twice: 4") == 8
+    write_facet, _, write_method = backend.requests
+    assert write_facet.adapter is None and write_method.adapter == "METHODS"
+
+
 def test_the_facet_is_kept_by_the_commit_and_taken_back_by_undo(tmp_path, scripted):
     path = str(tmp_path / "f.fs")
     with uvm.open(path) as im:

@@ -63,6 +63,7 @@ class FacetBrief(Brief):
 
     remembered = False  # facets are not worked examples for ordinary methods
     candidates = 1      # each candidate's trial would ask the persona: one answer, judged by its run
+    for_writer = False  # the method writer never saw this prompt: the base model writes facets
 
     def __init__(self, persona: UvmObject, codex: Codex, pillar: Pillar, args: tuple,
                  origin=None, image=None):

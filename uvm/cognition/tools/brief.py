@@ -82,6 +82,7 @@ class ToolBrief(Brief):
 
     remembered = False  # a tool's methods are no worked examples for ordinary objects
     candidates = 1      # each candidate's trial would call the API: one answer, judged by its run
+    for_writer = False  # the method writer never saw this prompt: the base model writes it
 
     def __init__(self, proxy, cap, selector: str, args: tuple, origin=None, image=None):
         signature = Signature.for_selector(selector, arg_names_for(selector, args))

@@ -219,7 +219,9 @@ class Synthesizer:
                 if backend is None:
                     backend = self.backend()
                     self._load(backend)  # the adapters it holds decide the prompt
-                    writer = self.writer_for(backend)
+                    # the writer learnt the method brief's prompt; a layer's own brief
+                    # (a facet's) says whether it is one the writer knows
+                    writer = self.writer_for(backend) if getattr(brief, "for_writer", True) else None
                 msgs = brief.messages(failures, shots=WRITER_SHOTS if writer else SHOTS)
                 if prompt_digest is None:
                     prompt_digest = hashlib.sha256(repr(msgs).encode()).hexdigest()[:16]
