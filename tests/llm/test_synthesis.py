@@ -318,7 +318,9 @@ def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
     is chosen, run confined and kept -- then a run with no model at all uses it. Without
     the method writer the base model often gets `triple:` wrong (the benchmark measures
     how often), so a failure is allowed, but only a clean one: a message, no traceback,
-    nothing kept."""
+    nothing kept. Even the method writer gets a bare `triple:` wrong at times (with no
+    intent it passes 38 % of the held-out plain tasks), so a wrong method is allowed too.
+    No library's warning reaches the terminal."""
     from uvm.llm.pllm import METHOD_WRITER, bundled_adapters
     env = dict(os.environ)
     env.pop("UVM_LLM", None)
@@ -335,6 +337,7 @@ def test_end_to_end_with_the_embedded_model(tmp_path, llm_cache):
             wrote = method is not None and im.eval("calc triple: 5") == 15
         except UvmError:   # a kept method that is wrong may raise on another argument
             wrote = False
+    assert "Warning" not in first.stderr and "[transformers]" not in first.stderr, first.stderr
     if first.returncode != 0:
         assert "could not write it" in first.stderr and "Traceback" not in first.stderr
         assert method is None   # nothing of the failed attempts stays

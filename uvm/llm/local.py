@@ -87,6 +87,7 @@ class TransformersBackend(Backend):
         with self._lock:
             if self.loaded is None:
                 require_ml()
+                quiet_libraries()
                 loaded = self._loader()
                 # The adapters are read (from the image, on this thread) when the model is.
                 self.memory = MemoryManager(loaded.model, self._adapters(), **self._limits)
@@ -286,12 +287,21 @@ class _Cancelled:
                           device=input_ids.device)
 
 
+def quiet_libraries() -> None:
+    """Keep transformers' and PEFT's deprecation notices (its own cache argument, PEFT
+    asking for ``is_gradient_checkpointing``) off the user's terminal: they are about the
+    libraries' next versions, nothing the person can act on."""
+    import warnings
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()
+    for module in ("transformers", "peft"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+
+
 def _generate(model, ids, mask, cache, kwargs):
     """``model.generate`` going on from ``cache`` (a prompt computed already): the argument
     is ``cache`` in newer transformers, ``past_key_values`` before."""
-    import warnings
-    # transformers passes the cache on under its old name itself, and warns about that
-    warnings.filterwarnings("ignore", message=r".*`past_key_values`.*deprecated")
     if cache is None:
         return model.generate(input_ids=ids, attention_mask=mask, **kwargs)
     try:
