@@ -32,7 +32,7 @@ bench: install           ## speed against plain Python, as ratios
 	$(BIN)/python benchmarks/sends.py
 	$(BIN)/python benchmarks/startup.py
 
-method-writer: install   ## retrain the bundled method writer adapter (hours on 2 cores)
+method-writer: install   ## retrain the bundled method writer adapter (~35 min on 2 cores)
 	mkdir -p build
 	$(BIN)/python benchmarks/synthesis.py --write-avoid build/benchmark-answers.jsonl
 	nice -n 10 $(BIN)/uvm train methods --memory --no-import \

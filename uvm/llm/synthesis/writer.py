@@ -45,9 +45,9 @@ class Settings:
     rank: int = 16
     alpha: int = 32
     layers: tuple = tuple(range(18, 30))   # the top 12 of SmolLM2-135M's 30: a short backward
-    rounds: int = 2              # expert-iteration rounds
-    round_tasks: int = 120       # fresh practice tasks a round tries
-    round_steps: int = 60
+    rounds: int = 1              # expert-iteration rounds (the bundled adapter: one)
+    round_tasks: int = 80        # fresh practice tasks a round tries
+    round_steps: int = 40
     candidates: int = 4
     temperature: float = 0.8
     seed: int = 0
