@@ -48,3 +48,15 @@ def test_the_readme_says_how():
     readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
     assert "make install TORCH_INDEX=https://download.pytorch.org/whl/cpu" in readme
     assert "EXTRAS=cuda" in readme and "'.[llm,cuda]'" in readme
+
+
+def test_a_wheel_carries_every_bundled_adapter_and_the_method_writers_training_answers():
+    """The package data globs cover each file in uvm/llm/adapters: without its training
+    answers beside it, the method writer could not be checked against the benchmark."""
+    import fnmatch
+    globs = pyproject()["tool"]["setuptools"]["package-data"]["uvm.llm"]
+    folder = os.path.join(REPO, "uvm", "llm", "adapters")
+    files = sorted(os.listdir(folder))
+    assert "methods.safetensors" in files and "methods.sources.jsonl.gz" in files
+    for name in files:
+        assert any(fnmatch.fnmatch(f"adapters/{name}", g) for g in globs), name
