@@ -297,6 +297,8 @@ def quiet_libraries() -> None:
     for module in ("transformers", "peft"):
         warnings.filterwarnings("ignore", category=FutureWarning, module=module)
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+    # PEFT's note when the memory manager deletes the adapter that was active
+    warnings.filterwarnings("ignore", message=r"Adapter .* was active which is now deleted")
 
 
 def _generate(model, ids, mask, cache, kwargs):
