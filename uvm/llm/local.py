@@ -16,6 +16,7 @@ from uvm.llm.backend import Backend, Request
 from uvm.llm.errors import LLMError, require_ml
 from uvm.llm.memory import AdapterInfo, MemoryManager
 from uvm.llm.model import LoadedModel, load_gguf, load_hf
+from uvm.llm.progress import quiet_libraries
 
 
 def image_adapters(image) -> dict[str, AdapterInfo]:
@@ -285,20 +286,6 @@ class _Cancelled:
         import torch
         return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool,
                           device=input_ids.device)
-
-
-def quiet_libraries() -> None:
-    """Keep transformers' and PEFT's deprecation notices (its own cache argument, PEFT
-    asking for ``is_gradient_checkpointing``) off the user's terminal: they are about the
-    libraries' next versions, nothing the person can act on."""
-    import warnings
-    from transformers.utils import logging as hf_logging
-    hf_logging.set_verbosity_error()
-    for module in ("transformers", "peft"):
-        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
-    # PEFT's note when the memory manager deletes the adapter that was active
-    warnings.filterwarnings("ignore", message=r"Adapter .* was active which is now deleted")
 
 
 def _generate(model, ids, mask, cache, kwargs):

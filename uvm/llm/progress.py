@@ -1,5 +1,5 @@
 """Progress bars for long loads and imports, and a status line while the model writes: on a
-terminal only, silent when piped."""
+terminal only, silent when piped; the model libraries' own notices are kept off it."""
 from __future__ import annotations
 
 import contextlib
@@ -125,6 +125,20 @@ def quiet_transformers():
         if was:
             hf_logging.enable_progress_bar()
         hf_logging.set_verbosity(verbosity)
+
+
+def quiet_libraries() -> None:
+    """Keep transformers' and PEFT's deprecation notices (its own cache argument, PEFT
+    asking for ``is_gradient_checkpointing``) off the user's terminal: they are about the
+    libraries' next versions, nothing the person can act on."""
+    import warnings
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()
+    for module in ("transformers", "peft"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+    # PEFT's note when the memory manager deletes the adapter that was active
+    warnings.filterwarnings("ignore", message=r"Adapter .* was active which is now deleted")
 
 
 def copy_with_progress(src, dst, total: int | None, desc: str, chunk: int = 1 << 22) -> str:

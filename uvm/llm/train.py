@@ -66,7 +66,7 @@ def lora_model(model, rank: int = 8, alpha: int = 16, targets: list[str] | None 
     """``model`` with fresh LoRA layers (PEFT), and their settings; training it again and
     again (``train_lora(peft_model=...)``) goes on from where it was."""
     from peft import LoraConfig, get_peft_model
-    from uvm.llm.local import quiet_libraries
+    from uvm.llm.progress import quiet_libraries
     quiet_libraries()   # PEFT's deprecation notices are not the trainer's business
     config = {"r": rank, "lora_alpha": alpha, "target_modules": list(targets or DEFAULTS["targets"]),
               "lora_dropout": 0.0, "bias": "none", "task_type": "CAUSAL_LM"}
